@@ -1,0 +1,2 @@
+/** tsbpf's public API. */
+export * from './isa/index.js';
