@@ -1,0 +1,875 @@
+import type { Instruction } from '../isa/instruction.js';
+import { VmFault } from './fault.js';
+import type { HelperCall, HelperTable } from './helper.js';
+import { type AddressSpace, type Region, SHADOW_READ, SHADOW_WRITE } from './memory.js';
+import { CODE, type Predecoded, predecode, SLOT_LDDW_TAIL } from './predecode.js';
+import {
+  bswap16,
+  bswap32,
+  divmods64,
+  divmodu64,
+  fromBig,
+  lts64,
+  ltu64,
+  mul64,
+  out,
+  toBig,
+} from './u64.js';
+
+/** Size of one BPF stack frame, and the deepest call chain the kernel allows. */
+export const STACK_FRAME_SIZE = 512;
+export const MAX_CALL_FRAMES = 8;
+export const DEFAULT_BUDGET = 1_000_000;
+
+/** The legacy packet (LD_ABS/LD_IND) a run reads: start address and length in the address space. */
+export interface PacketWindow {
+  start: number;
+  length: number;
+}
+
+export interface RunOptions {
+  /** Initial r1..r5 (numbers are taken as unsigned addresses or small integers). */
+  args?: readonly (number | bigint)[];
+  /** Instruction budget: the run faults after this many executed instructions (default 1,000,000). */
+  budget?: number;
+  /** What LD_ABS/LD_IND read; without it they fault. */
+  packet?: PacketWindow;
+}
+
+export interface RunResult {
+  /** r0 at exit, unsigned. */
+  r0: bigint;
+  insnsExecuted: number;
+}
+
+const READ_MASK = SHADOW_READ | SHADOW_WRITE;
+
+/**
+ * The eBPF interpreter. One instance runs one program in one address space; it owns a stack region (8 frames of
+ * 512 bytes) and a register file in host-only memory, where helpers read their arguments.
+ */
+export class Interpreter {
+  readonly program: Predecoded;
+  readonly stack: Region;
+  /** Address of the register file: r0..r10 as 64-bit little-endian values. */
+  readonly registers: number;
+  private regs: Int32Array;
+  private readonly helperCall: HelperCall;
+  private pc = 0;
+
+  constructor(
+    insns: readonly Instruction[] | Predecoded,
+    readonly space: AddressSpace,
+    readonly helpers: HelperTable,
+  ) {
+    this.program = Array.isArray(insns) ? predecode(insns as Instruction[]) : (insns as Predecoded);
+    this.stack = space.alloc(STACK_FRAME_SIZE * MAX_CALL_FRAMES, 'stack', 'stack');
+    this.registers = space.reserve(11 * 8);
+    this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+    const self = this;
+    this.helperCall = {
+      space,
+      get pc() {
+        return self.pc;
+      },
+      u64: (n) => toBig(self.regs[2 * n]!, self.regs[2 * n + 1]!),
+      u32: (n) => self.regs[2 * n]! >>> 0,
+      i32: (n) => self.regs[2 * n]!,
+      ptr: (n) => (self.regs[2 * n + 1] === 0 ? self.regs[2 * n]! >>> 0 : Number.NaN),
+    };
+  }
+
+  /** Frame pointer of the outermost frame. */
+  get frameTop(): number {
+    return this.stack.start + this.stack.size;
+  }
+
+  run(options: RunOptions = {}): RunResult {
+    const space = this.space;
+    space.refresh();
+    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+    let R = this.regs;
+    let u8 = space.u8;
+    let dv = space.view;
+    let limit = u8.length;
+    R.fill(0);
+    const args = options.args ?? [];
+    for (let i = 0; i < args.length && i < 5; i++) {
+      fromBig(BigInt.asUintN(64, BigInt(args[i]!)));
+      R[2 + 2 * i] = out.lo;
+      R[3 + 2 * i] = out.hi;
+    }
+    R[20] = this.frameTop;
+    R[21] = 0;
+
+    const { packed, off, imm, immHi, length } = this.program;
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    const packet = options.packet;
+    const frames: number[] = [];
+    let remaining = budget;
+    let pc = 0;
+
+    /** Checks an access and returns its address, or throws the fault. */
+    const access = (reg: number, offset: number, size: number, write: boolean): number => {
+      const a = fastAddress(R, u8, 2 * reg, offset, size, write ? SHADOW_WRITE : READ_MASK, limit);
+      if (a >= 0) return a;
+      return slowAccess(reg, offset, size, write);
+    };
+    const slowAccess = (reg: number, offset: number, size: number, write: boolean): number => {
+      if (R[2 * reg + 1] === 0) {
+        const a = (R[2 * reg]! >>> 0) + offset;
+        if (a >= 0 && a + size <= limit && space.check(a, size, write)) return a;
+      }
+      const addr = BigInt.asUintN(64, toBig(R[2 * reg]!, R[2 * reg + 1]!) + BigInt(offset));
+      const near = addr < BigInt(Number.MAX_SAFE_INTEGER) ? space.nearestRegion(Number(addr)) : undefined;
+      this.pc = pc;
+      throw VmFault.memory(write ? 'write' : 'read', pc, addr, size, near);
+    };
+
+    for (;;) {
+      if (--remaining < 0) {
+        throw new VmFault('budget', pc, `instruction budget of ${budget} exhausted`);
+      }
+      if (pc >= length || pc < 0) {
+        throw new VmFault('instruction', pc, `pc ${pc} is outside the program (${length} slots)`);
+      }
+      const w = packed[pc]!;
+      const c = w & 0xffff;
+      const d = (w >>> 16) & 0x1e;
+      const s = (w >>> 20) & 0x1e;
+      const k = imm[pc]!;
+      switch (c) {
+        // ---- ALU64, immediate (imm sign-extended) and register ----
+        case 0x07: {
+          const l = (R[d]! >>> 0) + (k >>> 0);
+          R[d] = l;
+          R[d + 1] = (R[d + 1]! + (k >> 31) + (l > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case 0x0f: {
+          const l = (R[d]! >>> 0) + (R[s]! >>> 0);
+          R[d] = l;
+          R[d + 1] = (R[d + 1]! + R[s + 1]! + (l > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case 0x17: {
+          const l = (R[d]! >>> 0) - (k >>> 0);
+          R[d] = l;
+          R[d + 1] = (R[d + 1]! - (k >> 31) - (l < 0 ? 1 : 0)) | 0;
+          break;
+        }
+        case 0x1f: {
+          const l = (R[d]! >>> 0) - (R[s]! >>> 0);
+          R[d] = l;
+          R[d + 1] = (R[d + 1]! - R[s + 1]! - (l < 0 ? 1 : 0)) | 0;
+          break;
+        }
+        case 0x27:
+          mul64(R[d]!, R[d + 1]!, k, k >> 31);
+          R[d] = out.lo;
+          R[d + 1] = out.hi;
+          break;
+        case 0x2f:
+          mul64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!);
+          R[d] = out.lo;
+          R[d + 1] = out.hi;
+          break;
+        case 0x37:
+          if (k === 0) {
+            R[d] = 0;
+            R[d + 1] = 0;
+          } else {
+            divmodu64(R[d]!, R[d + 1]!, k, k >> 31, false);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case 0x3f:
+          if (R[s] === 0 && R[s + 1] === 0) {
+            R[d] = 0;
+            R[d + 1] = 0;
+          } else {
+            divmodu64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!, false);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case 0x47:
+          R[d] |= k;
+          R[d + 1] |= k >> 31;
+          break;
+        case 0x4f:
+          R[d] |= R[s]!;
+          R[d + 1] |= R[s + 1]!;
+          break;
+        case 0x57:
+          R[d] &= k;
+          R[d + 1] &= k >> 31;
+          break;
+        case 0x5f:
+          R[d] &= R[s]!;
+          R[d + 1] &= R[s + 1]!;
+          break;
+        case 0x67:
+          shl64(R, d, k & 63);
+          break;
+        case 0x6f:
+          shl64(R, d, R[s]! & 63);
+          break;
+        case 0x77:
+          shr64(R, d, k & 63);
+          break;
+        case 0x7f:
+          shr64(R, d, R[s]! & 63);
+          break;
+        case 0x87: {
+          const l = R[d]! | 0;
+          R[d] = -l | 0;
+          R[d + 1] = (~R[d + 1]! + (l === 0 ? 1 : 0)) | 0;
+          break;
+        }
+        case 0x97:
+          if (k !== 0) {
+            divmodu64(R[d]!, R[d + 1]!, k, k >> 31, true);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case 0x9f:
+          if (R[s] !== 0 || R[s + 1] !== 0) {
+            divmodu64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!, true);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case 0xa7:
+          R[d] ^= k;
+          R[d + 1] ^= k >> 31;
+          break;
+        case 0xaf:
+          R[d] ^= R[s]!;
+          R[d + 1] ^= R[s + 1]!;
+          break;
+        case 0xb7:
+          R[d] = k;
+          R[d + 1] = k >> 31;
+          break;
+        case 0xbf:
+          R[d] = R[s]!;
+          R[d + 1] = R[s + 1]!;
+          break;
+        case 0xc7:
+          sar64(R, d, k & 63);
+          break;
+        case 0xcf:
+          sar64(R, d, R[s]! & 63);
+          break;
+        case CODE.SDIV64_K:
+          if (k === 0) {
+            R[d] = 0;
+            R[d + 1] = 0;
+          } else {
+            divmods64(R[d]!, R[d + 1]!, k, k >> 31, false);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case CODE.SDIV64_X:
+          if (R[s] === 0 && R[s + 1] === 0) {
+            R[d] = 0;
+            R[d + 1] = 0;
+          } else {
+            divmods64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!, false);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case CODE.SMOD64_K:
+          if (k !== 0) {
+            divmods64(R[d]!, R[d + 1]!, k, k >> 31, true);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case CODE.SMOD64_X:
+          if (R[s] !== 0 || R[s + 1] !== 0) {
+            divmods64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!, true);
+            R[d] = out.lo;
+            R[d + 1] = out.hi;
+          }
+          break;
+        case CODE.MOVSX64: {
+          const bits = off[pc]!;
+          const v = bits === 8 ? (R[s]! << 24) >> 24 : bits === 16 ? (R[s]! << 16) >> 16 : R[s]!;
+          R[d] = v;
+          R[d + 1] = v >> 31;
+          break;
+        }
+
+        // ---- ALU (32-bit; results zero-extended) ----
+        case 0x04:
+          R[d] = (R[d]! + k) | 0;
+          R[d + 1] = 0;
+          break;
+        case 0x0c:
+          R[d] = (R[d]! + R[s]!) | 0;
+          R[d + 1] = 0;
+          break;
+        case 0x14:
+          R[d] = (R[d]! - k) | 0;
+          R[d + 1] = 0;
+          break;
+        case 0x1c:
+          R[d] = (R[d]! - R[s]!) | 0;
+          R[d + 1] = 0;
+          break;
+        case 0x24:
+          R[d] = Math.imul(R[d]!, k);
+          R[d + 1] = 0;
+          break;
+        case 0x2c:
+          R[d] = Math.imul(R[d]!, R[s]!);
+          R[d + 1] = 0;
+          break;
+        case 0x34:
+          R[d] = k === 0 ? 0 : ((R[d]! >>> 0) / (k >>> 0)) >>> 0;
+          R[d + 1] = 0;
+          break;
+        case 0x3c:
+          R[d] = R[s] === 0 ? 0 : ((R[d]! >>> 0) / (R[s]! >>> 0)) >>> 0;
+          R[d + 1] = 0;
+          break;
+        case 0x44:
+          R[d] |= k;
+          R[d + 1] = 0;
+          break;
+        case 0x4c:
+          R[d] |= R[s]!;
+          R[d + 1] = 0;
+          break;
+        case 0x54:
+          R[d] &= k;
+          R[d + 1] = 0;
+          break;
+        case 0x5c:
+          R[d] &= R[s]!;
+          R[d + 1] = 0;
+          break;
+        case 0x64:
+          R[d] <<= k & 31;
+          R[d + 1] = 0;
+          break;
+        case 0x6c:
+          R[d] <<= R[s]! & 31;
+          R[d + 1] = 0;
+          break;
+        case 0x74:
+          R[d] = R[d]! >>> (k & 31);
+          R[d + 1] = 0;
+          break;
+        case 0x7c:
+          R[d] = R[d]! >>> (R[s]! & 31);
+          R[d + 1] = 0;
+          break;
+        case 0x84:
+          R[d] = -R[d]! | 0;
+          R[d + 1] = 0;
+          break;
+        case 0x94:
+          if (k !== 0) R[d] = (R[d]! >>> 0) % (k >>> 0);
+          R[d + 1] = 0;
+          break;
+        case 0x9c:
+          if (R[s] !== 0) R[d] = (R[d]! >>> 0) % (R[s]! >>> 0);
+          R[d + 1] = 0;
+          break;
+        case 0xa4:
+          R[d] ^= k;
+          R[d + 1] = 0;
+          break;
+        case 0xac:
+          R[d] ^= R[s]!;
+          R[d + 1] = 0;
+          break;
+        case 0xb4:
+          R[d] = k;
+          R[d + 1] = 0;
+          break;
+        case 0xbc:
+          R[d] = R[s]!;
+          R[d + 1] = 0;
+          break;
+        case 0xc4:
+          R[d] >>= k & 31;
+          R[d + 1] = 0;
+          break;
+        case 0xcc:
+          R[d] >>= R[s]! & 31;
+          R[d + 1] = 0;
+          break;
+        case CODE.SDIV32_K:
+          R[d] = k === 0 ? 0 : sdiv32(R[d]!, k);
+          R[d + 1] = 0;
+          break;
+        case CODE.SDIV32_X:
+          R[d] = R[s] === 0 ? 0 : sdiv32(R[d]!, R[s]!);
+          R[d + 1] = 0;
+          break;
+        case CODE.SMOD32_K:
+          if (k !== 0) R[d] = k === -1 ? 0 : R[d]! % k;
+          R[d + 1] = 0;
+          break;
+        case CODE.SMOD32_X: {
+          const v = R[s]!;
+          if (v !== 0) R[d] = v === -1 ? 0 : R[d]! % v;
+          R[d + 1] = 0;
+          break;
+        }
+        case CODE.MOVSX32:
+          R[d] = off[pc] === 8 ? (R[s]! << 24) >> 24 : (R[s]! << 16) >> 16;
+          R[d + 1] = 0;
+          break;
+        case CODE.LE:
+          if (k === 16) {
+            R[d] &= 0xffff;
+            R[d + 1] = 0;
+          } else if (k === 32) {
+            R[d + 1] = 0;
+          }
+          break;
+        case CODE.BE:
+        case CODE.BSWAP:
+          if (k === 16) {
+            R[d] = bswap16(R[d]!);
+            R[d + 1] = 0;
+          } else if (k === 32) {
+            R[d] = bswap32(R[d]!);
+            R[d + 1] = 0;
+          } else {
+            const lo = R[d]!;
+            R[d] = bswap32(R[d + 1]!);
+            R[d + 1] = bswap32(lo);
+          }
+          break;
+
+        // ---- loads and stores ----
+        case 0x71:
+          R[d] = u8[access(s >> 1, off[pc]!, 1, false)]!;
+          R[d + 1] = 0;
+          break;
+        case 0x69:
+          R[d] = dv.getUint16(access(s >> 1, off[pc]!, 2, false), true);
+          R[d + 1] = 0;
+          break;
+        case 0x61:
+          R[d] = dv.getInt32(access(s >> 1, off[pc]!, 4, false), true);
+          R[d + 1] = 0;
+          break;
+        case 0x79: {
+          const a = access(s >> 1, off[pc]!, 8, false);
+          R[d] = dv.getInt32(a, true);
+          R[d + 1] = dv.getInt32(a + 4, true);
+          break;
+        }
+        case 0x91: {
+          const v = dv.getInt8(access(s >> 1, off[pc]!, 1, false));
+          R[d] = v;
+          R[d + 1] = v >> 31;
+          break;
+        }
+        case 0x89: {
+          const v = dv.getInt16(access(s >> 1, off[pc]!, 2, false), true);
+          R[d] = v;
+          R[d + 1] = v >> 31;
+          break;
+        }
+        case 0x81: {
+          const v = dv.getInt32(access(s >> 1, off[pc]!, 4, false), true);
+          R[d] = v;
+          R[d + 1] = v >> 31;
+          break;
+        }
+        case 0x72:
+          u8[access(d >> 1, off[pc]!, 1, true)] = k;
+          break;
+        case 0x6a:
+          dv.setInt16(access(d >> 1, off[pc]!, 2, true), k, true);
+          break;
+        case 0x62:
+          dv.setInt32(access(d >> 1, off[pc]!, 4, true), k, true);
+          break;
+        case 0x7a: {
+          const a = access(d >> 1, off[pc]!, 8, true);
+          dv.setInt32(a, k, true);
+          dv.setInt32(a + 4, k >> 31, true);
+          break;
+        }
+        case 0x73:
+          u8[access(d >> 1, off[pc]!, 1, true)] = R[s]!;
+          break;
+        case 0x6b:
+          dv.setInt16(access(d >> 1, off[pc]!, 2, true), R[s]!, true);
+          break;
+        case 0x63:
+          dv.setInt32(access(d >> 1, off[pc]!, 4, true), R[s]!, true);
+          break;
+        case 0x7b: {
+          const a = access(d >> 1, off[pc]!, 8, true);
+          dv.setInt32(a, R[s]!, true);
+          dv.setInt32(a + 4, R[s + 1]!, true);
+          break;
+        }
+        case CODE.ATOMIC32: {
+          const a = access(d >> 1, off[pc]!, 4, true);
+          const old = dv.getInt32(a, true);
+          const v = R[s]!;
+          switch (k) {
+            case 0x00:
+            case 0x01:
+              dv.setInt32(a, (old + v) | 0, true);
+              break;
+            case 0x40:
+            case 0x41:
+              dv.setInt32(a, old | v, true);
+              break;
+            case 0x50:
+            case 0x51:
+              dv.setInt32(a, old & v, true);
+              break;
+            case 0xa0:
+            case 0xa1:
+              dv.setInt32(a, old ^ v, true);
+              break;
+            case 0xe1:
+              dv.setInt32(a, v, true);
+              break;
+            case 0xf1:
+              if (old === R[0]) dv.setInt32(a, v, true);
+              R[0] = old;
+              R[1] = 0;
+              break;
+          }
+          if (k & 1 && k !== 0xf1) {
+            R[s] = old;
+            R[s + 1] = 0;
+          }
+          break;
+        }
+        case CODE.ATOMIC64: {
+          const a = access(d >> 1, off[pc]!, 8, true);
+          const ol = dv.getInt32(a, true);
+          const oh = dv.getInt32(a + 4, true);
+          const vl = R[s]!;
+          const vh = R[s + 1]!;
+          let nl = vl;
+          let nh = vh;
+          let store = true;
+          switch (k) {
+            case 0x00:
+            case 0x01: {
+              const l = (ol >>> 0) + (vl >>> 0);
+              nl = l | 0;
+              nh = (oh + vh + (l > 0xffffffff ? 1 : 0)) | 0;
+              break;
+            }
+            case 0x40:
+            case 0x41:
+              nl = ol | vl;
+              nh = oh | vh;
+              break;
+            case 0x50:
+            case 0x51:
+              nl = ol & vl;
+              nh = oh & vh;
+              break;
+            case 0xa0:
+            case 0xa1:
+              nl = ol ^ vl;
+              nh = oh ^ vh;
+              break;
+            case 0xe1:
+              break;
+            case 0xf1:
+              store = ol === R[0] && oh === R[1];
+              R[0] = ol;
+              R[1] = oh;
+              break;
+          }
+          if (store) {
+            dv.setInt32(a, nl, true);
+            dv.setInt32(a + 4, nh, true);
+          }
+          if (k & 1 && k !== 0xf1) {
+            R[s] = ol;
+            R[s + 1] = oh;
+          }
+          break;
+        }
+        case 0x18:
+          R[d] = k;
+          R[d + 1] = immHi[pc]!;
+          pc++; // skip the second slot
+          break;
+        case 0x20:
+        case 0x28:
+        case 0x30:
+        case 0x40:
+        case 0x48:
+        case 0x50: {
+          const size = c & 0x18 ? (c & 0x10 ? 1 : 2) : 4;
+          let offset = k;
+          if (c & 0x40) offset = (offset + R[s]!) | 0;
+          if (!packet) throw new VmFault('instruction', pc, 'LD_ABS/LD_IND needs a packet (socket filter context)');
+          if (offset < 0 || offset + size > packet.length) {
+            // the kernel ends the program with r0 = 0 when a legacy packet load is out of bounds
+            R[0] = 0;
+            R[1] = 0;
+            return { r0: 0n, insnsExecuted: budget - remaining };
+          }
+          const a = packet.start + offset;
+          R[0] = size === 1 ? u8[a]! : size === 2 ? dv.getUint16(a, false) : dv.getInt32(a, false);
+          R[1] = 0;
+          // r1..r5 are clobbered by these loads in the kernel; leave them as they are (the verifier marks them unusable)
+          break;
+        }
+
+        // ---- jumps ----
+        case 0x05:
+          pc += off[pc]!;
+          break;
+        case 0x06:
+          pc += k;
+          break;
+        case 0x15:
+          if (R[d] === k && R[d + 1] === k >> 31) pc += off[pc]!;
+          break;
+        case 0x1d:
+          if (R[d] === R[s] && R[d + 1] === R[s + 1]) pc += off[pc]!;
+          break;
+        case 0x55:
+          if (R[d] !== k || R[d + 1] !== k >> 31) pc += off[pc]!;
+          break;
+        case 0x5d:
+          if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) pc += off[pc]!;
+          break;
+        case 0x45:
+          if (R[d]! & k || R[d + 1]! & (k >> 31)) pc += off[pc]!;
+          break;
+        case 0x4d:
+          if (R[d]! & R[s]! || R[d + 1]! & R[s + 1]!) pc += off[pc]!;
+          break;
+        case 0x25:
+          if (ltu64(k, k >> 31, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0x2d:
+          if (ltu64(R[s]!, R[s + 1]!, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0x35:
+          if (!ltu64(R[d]!, R[d + 1]!, k, k >> 31)) pc += off[pc]!;
+          break;
+        case 0x3d:
+          if (!ltu64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!)) pc += off[pc]!;
+          break;
+        case 0xa5:
+          if (ltu64(R[d]!, R[d + 1]!, k, k >> 31)) pc += off[pc]!;
+          break;
+        case 0xad:
+          if (ltu64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!)) pc += off[pc]!;
+          break;
+        case 0xb5:
+          if (!ltu64(k, k >> 31, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0xbd:
+          if (!ltu64(R[s]!, R[s + 1]!, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0x65:
+          if (lts64(k, k >> 31, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0x6d:
+          if (lts64(R[s]!, R[s + 1]!, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0x75:
+          if (!lts64(R[d]!, R[d + 1]!, k, k >> 31)) pc += off[pc]!;
+          break;
+        case 0x7d:
+          if (!lts64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!)) pc += off[pc]!;
+          break;
+        case 0xc5:
+          if (lts64(R[d]!, R[d + 1]!, k, k >> 31)) pc += off[pc]!;
+          break;
+        case 0xcd:
+          if (lts64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!)) pc += off[pc]!;
+          break;
+        case 0xd5:
+          if (!lts64(k, k >> 31, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        case 0xdd:
+          if (!lts64(R[s]!, R[s + 1]!, R[d]!, R[d + 1]!)) pc += off[pc]!;
+          break;
+        // JMP32: compare the low 32 bits
+        case 0x16:
+          if (R[d] === k) pc += off[pc]!;
+          break;
+        case 0x1e:
+          if (R[d] === R[s]) pc += off[pc]!;
+          break;
+        case 0x56:
+          if (R[d] !== k) pc += off[pc]!;
+          break;
+        case 0x5e:
+          if (R[d] !== R[s]) pc += off[pc]!;
+          break;
+        case 0x46:
+          if (R[d]! & k) pc += off[pc]!;
+          break;
+        case 0x4e:
+          if (R[d]! & R[s]!) pc += off[pc]!;
+          break;
+        case 0x26:
+          if (R[d]! >>> 0 > k >>> 0) pc += off[pc]!;
+          break;
+        case 0x2e:
+          if (R[d]! >>> 0 > R[s]! >>> 0) pc += off[pc]!;
+          break;
+        case 0x36:
+          if (R[d]! >>> 0 >= k >>> 0) pc += off[pc]!;
+          break;
+        case 0x3e:
+          if (R[d]! >>> 0 >= R[s]! >>> 0) pc += off[pc]!;
+          break;
+        case 0xa6:
+          if (R[d]! >>> 0 < k >>> 0) pc += off[pc]!;
+          break;
+        case 0xae:
+          if (R[d]! >>> 0 < R[s]! >>> 0) pc += off[pc]!;
+          break;
+        case 0xb6:
+          if (R[d]! >>> 0 <= k >>> 0) pc += off[pc]!;
+          break;
+        case 0xbe:
+          if (R[d]! >>> 0 <= R[s]! >>> 0) pc += off[pc]!;
+          break;
+        case 0x66:
+          if (R[d]! > k) pc += off[pc]!;
+          break;
+        case 0x6e:
+          if (R[d]! > R[s]!) pc += off[pc]!;
+          break;
+        case 0x76:
+          if (R[d]! >= k) pc += off[pc]!;
+          break;
+        case 0x7e:
+          if (R[d]! >= R[s]!) pc += off[pc]!;
+          break;
+        case 0xc6:
+          if (R[d]! < k) pc += off[pc]!;
+          break;
+        case 0xce:
+          if (R[d]! < R[s]!) pc += off[pc]!;
+          break;
+        case 0xd6:
+          if (R[d]! <= k) pc += off[pc]!;
+          break;
+        case 0xde:
+          if (R[d]! <= R[s]!) pc += off[pc]!;
+          break;
+
+        // ---- calls and exit ----
+        case CODE.CALL_HELPER:
+        case 0x8d: {
+          const id = c === 0x8d ? R[d]! : k;
+          const helper = (c === 0x8d && R[d + 1] !== 0) || id < 0 ? undefined : this.helpers.get(id);
+          if (!helper) throw new VmFault('helper', pc, `call to unknown helper ${id}`);
+          this.pc = pc;
+          const r0 = helper.fn(this.helperCall);
+          if (R.buffer !== space.memory.buffer) {
+            space.refresh();
+            R = this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+            u8 = space.u8;
+            dv = space.view;
+            limit = u8.length;
+          }
+          if (typeof r0 === 'number' && Number.isSafeInteger(r0) && r0 >= -0x80000000 && r0 <= 0xffffffff) {
+            R[0] = r0;
+            R[1] = r0 < 0 ? -1 : 0;
+          } else {
+            fromBig(BigInt.asUintN(64, BigInt(r0)));
+            R[0] = out.lo;
+            R[1] = out.hi;
+          }
+          // r1..r5 are caller-saved: their contents are undefined after a call; keep them (the verifier forbids reads)
+          break;
+        }
+        case CODE.CALL_LOCAL:
+          if (frames.length >= (MAX_CALL_FRAMES - 1) * 10) {
+            throw new VmFault('call-depth', pc, `more than ${MAX_CALL_FRAMES} nested calls`);
+          }
+          frames.push(pc, R[12]!, R[13]!, R[14]!, R[15]!, R[16]!, R[17]!, R[18]!, R[19]!, R[20]!);
+          R[20] = (R[20]! - STACK_FRAME_SIZE) | 0;
+          pc += k;
+          break;
+        case 0x95:
+          if (frames.length === 0) {
+            return { r0: toBig(R[0]!, R[1]!), insnsExecuted: budget - remaining };
+          }
+          R[20] = frames.pop()!;
+          for (let i = 19; i >= 12; i--) R[i] = frames.pop()!;
+          pc = frames.pop()!;
+          break;
+        case CODE.CALL_KFUNC:
+          throw new VmFault('instruction', pc, `kfunc call (BTF id ${k}) is not supported by the userspace VM`);
+        case SLOT_LDDW_TAIL:
+          throw new VmFault('instruction', pc, 'jump into the middle of lddw');
+        default:
+          throw new VmFault('instruction', pc, `invalid instruction (opcode 0x${(c & 0xff).toString(16)})`);
+      }
+      pc++;
+    }
+  }
+}
+
+/** The address of an access whose chunks are all valid for `mask`, or -1 (then the slow path decides). */
+function fastAddress(R: Int32Array, u8: Uint8Array, r: number, offset: number, size: number, mask: number, limit: number): number {
+  if (R[r + 1] !== 0) return -1;
+  const a = (R[r]! >>> 0) + offset;
+  if (a < 0 || a + size > limit) return -1;
+  return u8[a >>> 3]! & u8[(a + size - 1) >>> 3]! & mask ? a : -1;
+}
+
+function shl64(R: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  if (n >= 32) {
+    R[d + 1] = R[d]! << (n - 32);
+    R[d] = 0;
+  } else {
+    R[d + 1] = (R[d + 1]! << n) | (R[d]! >>> (32 - n));
+    R[d] = R[d]! << n;
+  }
+}
+
+function shr64(R: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  if (n >= 32) {
+    R[d] = R[d + 1]! >>> (n - 32);
+    R[d + 1] = 0;
+  } else {
+    R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
+    R[d + 1] = R[d + 1]! >>> n;
+  }
+}
+
+function sar64(R: Int32Array, d: number, n: number): void {
+  if (n === 0) return;
+  if (n >= 32) {
+    R[d] = R[d + 1]! >> (n - 32);
+    R[d + 1] = R[d + 1]! >> 31;
+  } else {
+    R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
+    R[d + 1] = R[d + 1]! >> n;
+  }
+}
+
+function sdiv32(a: number, b: number): number {
+  if (a === -0x80000000 && b === -1) return a;
+  return (a / b) | 0;
+}
