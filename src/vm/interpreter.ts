@@ -3,18 +3,7 @@ import { VmFault } from './fault.js';
 import type { HelperCall, HelperTable } from './helper.js';
 import { type AddressSpace, type Region, SHADOW_READ, SHADOW_WRITE } from './memory.js';
 import { CODE, type Predecoded, predecode, SLOT_LDDW_TAIL } from './predecode.js';
-import {
-  bswap16,
-  bswap32,
-  divmods64,
-  divmodu64,
-  fromBig,
-  lts64,
-  ltu64,
-  mul64,
-  out,
-  toBig,
-} from './u64.js';
+import { bswap16, bswap32, divmods64, divmodu64, fromBig, lts64, ltu64, mul64, out, toBig } from './u64.js';
 
 /** Size of one BPF stack frame, and the deepest call chain the kernel allows. */
 export const STACK_FRAME_SIZE = 512;
@@ -829,7 +818,15 @@ export class Interpreter {
 }
 
 /** The address of an access whose chunks are all valid for `mask`, or -1 (then the slow path decides). */
-function fastAddress(R: Int32Array, u8: Uint8Array, r: number, offset: number, size: number, mask: number, limit: number): number {
+function fastAddress(
+  R: Int32Array,
+  u8: Uint8Array,
+  r: number,
+  offset: number,
+  size: number,
+  mask: number,
+  limit: number,
+): number {
   if (R[r + 1] !== 0) return -1;
   const a = (R[r]! >>> 0) + offset;
   if (a < 0 || a + size > limit) return -1;

@@ -52,7 +52,8 @@ function codeOf(form: InsnForm): number {
   switch (form.kind) {
     case 'alu':
       if (!form.signed) return form.opcode;
-      if (form.op === 0x30) return form.is64 ? (form.x ? CODE.SDIV64_X : CODE.SDIV64_K) : form.x ? CODE.SDIV32_X : CODE.SDIV32_K;
+      if (form.op === 0x30)
+        return form.is64 ? (form.x ? CODE.SDIV64_X : CODE.SDIV64_K) : form.x ? CODE.SDIV32_X : CODE.SDIV32_K;
       return form.is64 ? (form.x ? CODE.SMOD64_X : CODE.SMOD64_K) : form.x ? CODE.SMOD32_X : CODE.SMOD32_K;
     case 'movsx':
       return form.is64 ? CODE.MOVSX64 : CODE.MOVSX32;
