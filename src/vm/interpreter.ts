@@ -45,6 +45,8 @@ export class Interpreter {
   private regs: Int32Array;
   private readonly helperCall: HelperCall;
   private pc = 0;
+  /** Saved caller state of local calls: 10 words a frame. */
+  private readonly frames = new Int32Array(MAX_CALL_FRAMES * 10);
 
   constructor(
     insns: readonly Instruction[] | Predecoded,
@@ -84,9 +86,14 @@ export class Interpreter {
     R.fill(0);
     const args = options.args ?? [];
     for (let i = 0; i < args.length && i < 5; i++) {
-      fromBig(BigInt.asUintN(64, BigInt(args[i]!)));
-      R[2 + 2 * i] = out.lo;
-      R[3 + 2 * i] = out.hi;
+      const v = args[i]!;
+      if (typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
+        R[2 + 2 * i] = v;
+      } else {
+        fromBig(BigInt.asUintN(64, BigInt(v)));
+        R[2 + 2 * i] = out.lo;
+        R[3 + 2 * i] = out.hi;
+      }
     }
     R[20] = this.frameTop;
     R[21] = 0;
@@ -94,7 +101,8 @@ export class Interpreter {
     const { packed, off, imm, immHi, length } = this.program;
     const budget = options.budget ?? DEFAULT_BUDGET;
     const packet = options.packet;
-    const frames: number[] = [];
+    const frames = this.frames;
+    let depth = 0;
     let remaining = budget;
     let pc = 0;
 
@@ -790,20 +798,25 @@ export class Interpreter {
           break;
         }
         case CODE.CALL_LOCAL:
-          if (frames.length >= (MAX_CALL_FRAMES - 1) * 10) {
+          if (depth >= MAX_CALL_FRAMES - 1) {
             throw new VmFault('call-depth', pc, `more than ${MAX_CALL_FRAMES} nested calls`);
+          } else {
+            // saved: return pc, then r6..r9 and r10 as 32-bit halves (R[12..20])
+            const f = depth++ * 10;
+            frames[f] = pc;
+            for (let i = 1; i < 10; i++) frames[f + i] = R[11 + i]!;
+            R[20] = (R[20]! - STACK_FRAME_SIZE) | 0;
+            pc += k;
           }
-          frames.push(pc, R[12]!, R[13]!, R[14]!, R[15]!, R[16]!, R[17]!, R[18]!, R[19]!, R[20]!);
-          R[20] = (R[20]! - STACK_FRAME_SIZE) | 0;
-          pc += k;
           break;
         case 0x95:
-          if (frames.length === 0) {
+          if (depth === 0) {
             return { r0: toBig(R[0]!, R[1]!), insnsExecuted: budget - remaining };
+          } else {
+            const f = --depth * 10;
+            pc = frames[f]!;
+            for (let i = 1; i < 10; i++) R[11 + i] = frames[f + i]!;
           }
-          R[20] = frames.pop()!;
-          for (let i = 19; i >= 12; i--) R[i] = frames.pop()!;
-          pc = frames.pop()!;
           break;
         case CODE.CALL_KFUNC:
           throw new VmFault('instruction', pc, `kfunc call (BTF id ${k}) is not supported by the userspace VM`);

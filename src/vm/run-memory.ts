@@ -1,7 +1,7 @@
 import type { Instruction } from '../isa/instruction.js';
 import type { HelperTable } from './helper.js';
 import { Interpreter, type RunResult } from './interpreter.js';
-import { AddressSpace } from './memory.js';
+import { AddressSpace, type Region } from './memory.js';
 
 export interface MemoryRunOptions {
   budget?: number;
@@ -17,15 +17,15 @@ export interface MemoryRunOptions {
 export class MemoryRunner {
   readonly space = new AddressSpace();
   readonly interpreter: Interpreter;
-  private region;
+  private region: Region;
 
   constructor(insns: readonly Instruction[], helpers: HelperTable, capacity = 4096) {
     this.interpreter = new Interpreter(insns, this.space, helpers);
     this.region = this.space.alloc(capacity, 'memory', 'memory');
   }
 
-  /** Runs once with `mem` as input; the memory region is reallocated if it is too small. */
-  run(mem: Uint8Array, options: MemoryRunOptions = {}): RunResult & { memory: Uint8Array } {
+  /** Runs once with `mem` as input (copied in; the region is reallocated when the size changes). */
+  run(mem: Uint8Array, options: MemoryRunOptions = {}): RunResult {
     if (mem.length !== this.region.size) {
       this.space.free(this.region);
       this.region = this.space.alloc(mem.length, 'memory', 'memory');
@@ -37,6 +37,11 @@ export class MemoryRunner {
       budget: options.budget,
       packet: options.packet ? { start: this.region.start, length: mem.length } : undefined,
     });
-    return { ...result, memory: this.space.u8.slice(this.region.start, this.region.start + mem.length) };
+    return result;
+  }
+
+  /** The memory as the last run left it (a copy). */
+  memory(): Uint8Array {
+    return this.space.u8.slice(this.region.start, this.region.start + this.region.size);
   }
 }

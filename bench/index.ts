@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: every figure measured in this run on the same inputs, results checked against independent
+ * JavaScript computations before timing.
+ */
+import { decodeProgram } from '../src/isa/decode.js';
+import { HelperTable } from '../src/vm/helper.js';
+import { MemoryRunner } from '../src/vm/run-memory.js';
+import { benchPrograms } from './programs.js';
+import { printTable, timeNs } from './table.js';
+
+function benchInterpreter(): void {
+  const rows: (string | number)[][] = [];
+  for (const p of benchPrograms()) {
+    const insns = decodeProgram(p.bytes);
+    const runner = new MemoryRunner(insns, new HelperTable(), p.input.length);
+    const first = runner.run(p.input.slice());
+    if (first.r0 !== p.expected) {
+      throw new Error(
+        `${p.name}: interpreter returned 0x${first.r0.toString(16)}, expected 0x${p.expected.toString(16)}`,
+      );
+    }
+    const input = p.input;
+    const ns = timeNs(() => runner.run(input));
+    rows.push([p.name, p.what, first.insnsExecuted, ns, ns / first.insnsExecuted]);
+  }
+  printTable(
+    'Interpreter (ns per run, including copying the 1500-byte input in)',
+    ['program', 'what', 'insns/run', 'ns/run', 'ns/insn'],
+    rows,
+  );
+}
+
+console.log(`tsbpf bench — node ${process.version}, ${new Date().toISOString()}`);
+benchInterpreter();

@@ -1,0 +1,12 @@
+#include "common.h"
+/* Byte-swaps every 32-bit word of the buffer in place and folds the results. */
+PROG {
+  u64 acc = 0;
+  for (u64 i = 0; i + 4 <= len; i += 4) {
+    u32 w = *(u32 *)(mem + i);
+    w = __builtin_bswap32(w);
+    *(u32 *)(mem + i) = w;
+    acc = (acc << 1 | acc >> 63) ^ __builtin_bswap64((u64)w << 16);
+  }
+  return acc;
+}

@@ -1,0 +1,2 @@
+#include "common.h"
+PROG { return 0; }

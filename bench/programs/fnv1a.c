@@ -1,0 +1,10 @@
+#include "common.h"
+/* 64-bit FNV-1a hash of the buffer. */
+PROG {
+  u64 h = 0xcbf29ce484222325ULL;
+  for (u64 i = 0; i < len; i++) {
+    h ^= mem[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
