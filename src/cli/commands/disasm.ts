@@ -1,0 +1,33 @@
+import { type Command, Option } from 'commander';
+import type { Syntax } from '../../isa/asm.js';
+import { formatListing } from '../../isa/disasm-llvm.js';
+import { formatUbpf } from '../../isa/disasm-ubpf.js';
+import { slotIndexes } from '../../isa/instruction.js';
+import { loadProgramFile } from '../program-file.js';
+
+/**
+ * `tsbpf disasm FILE [--syntax llvm|ubpf] [--no-raw-insn]`.
+ *
+ * llvm (the default) prints llvm-objdump -d's instruction lines: slot number, the bytes, the text
+ * (`       4:\t2d 21 03 00 00 00 00 00\tif r1 > r2 goto +0x3`). ubpf prints one instruction per line in the
+ * conformance syntax. Either output assembles back with `tsbpf asm` into the same bytes.
+ */
+export function register(program: Command): void {
+  program
+    .command('disasm')
+    .description('disassemble a raw program (.bin) or assembly (.s) in llvm-objdump or ubpf syntax')
+    .argument('<file>', 'raw instructions (8-byte little-endian slots) or assembly source')
+    .addOption(new Option('--syntax <syntax>', 'output syntax').choices(['llvm', 'ubpf']).default('llvm'))
+    .option('--no-raw-insn', 'llvm syntax: leave out the instruction bytes (llvm-objdump --no-show-raw-insn)')
+    .action((file: string, opts: { syntax: Syntax; rawInsn: boolean }) => {
+      const insns = loadProgramFile(file);
+      let lines: string[];
+      if (opts.syntax === 'ubpf') {
+        const pcs = slotIndexes(insns);
+        lines = insns.map((insn, i) => formatUbpf(insn, pcs[i]!));
+      } else {
+        lines = formatListing(insns, { rawBytes: opts.rawInsn });
+      }
+      process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+    });
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { InputError } from '../errors.js';
+import { type AsmOptions, assemble } from '../isa/asm.js';
+import { decodeProgram } from '../isa/decode.js';
+import { IsaError } from '../isa/errors.js';
+import type { Instruction } from '../isa/instruction.js';
+
+/** What kind of program file a path holds; the one place the CLI decides it (ELF objects come later). */
+export type ProgramFileKind = 'elf' | 'raw' | 'asm';
+
+const ASM_EXTENSIONS = new Set(['.s', '.asm']);
+const RAW_EXTENSIONS = new Set(['.bin', '.raw']);
+
+/**
+ * Decides a file's kind: ELF by its magic number, then by extension (`.s`/`.asm` assembly, `.bin`/`.raw` raw
+ * 8-byte instruction slots), then by content: raw eBPF nearly always holds zero bytes (exit is 95 00 00 ...),
+ * assembly text never does.
+ */
+export function programFileKind(path: string, bytes: Uint8Array): ProgramFileKind {
+  if (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) return 'elf';
+  const ext = extname(path).toLowerCase();
+  if (ASM_EXTENSIONS.has(ext)) return 'asm';
+  if (RAW_EXTENSIONS.has(ext)) return 'raw';
+  return bytes.includes(0) ? 'raw' : 'asm';
+}
+
+/** A program file that cannot be read as instructions; the message starts with the path. */
+export class ProgramFileError extends InputError {
+  override name = 'ProgramFileError';
+}
+
+/**
+ * Loads the instructions of a program file: assembly (either syntax, `options.syntax`) or raw bytes
+ * (little-endian 8-byte slots, validated). Errors name the file.
+ */
+export function loadProgramFile(path: string, options: AsmOptions = {}): Instruction[] {
+  const buffer = readFileSync(path);
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  switch (programFileKind(path, bytes)) {
+    case 'elf':
+      throw new ProgramFileError(`${path}: ELF objects are not supported by this command yet`);
+    case 'asm':
+      return assemble(new TextDecoder().decode(bytes), { ...options, file: options.file ?? path }).insns;
+    case 'raw':
+      try {
+        return decodeProgram(bytes);
+      } catch (err) {
+        if (err instanceof IsaError) throw new ProgramFileError(`${path}: ${err.message}`, { cause: err });
+        throw err;
+      }
+  }
+}

@@ -1,0 +1,30 @@
+import type { RawRunner } from '../conformance/run.js';
+import { InputError } from '../errors.js';
+import type { HelperTable } from '../vm/helper.js';
+import { MemoryRunner } from '../vm/run-memory.js';
+
+export const BACKENDS = ['vm', 'jit', 'kernel'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export function parseBackend(name: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
+  throw new InputError(`unknown backend '${name}' (expected ${BACKENDS.join(', ')})`);
+}
+
+/**
+ * A runner for raw programs (r1 = memory, r2 = length) on the chosen backend. The VM and JIT share the userspace
+ * runtime; the kernel backend loads each program into Linux and test-runs it.
+ */
+export async function rawRunner(backend: BackendName, helpers: HelperTable): Promise<RawRunner> {
+  switch (backend) {
+    case 'vm':
+      return (insns, mem) => new MemoryRunner(insns, helpers, mem.length).run(mem).r0;
+    case 'kernel': {
+      // loaded on demand: the kernel backend pulls in koffi and only works on Linux
+      const { kernelRunRaw } = await import('../kernel/index.js');
+      return (insns, mem) => kernelRunRaw(insns, { data: mem }).retval;
+    }
+    default:
+      throw new InputError(`backend '${backend}' is not available for raw programs yet`);
+  }
+}
