@@ -7,7 +7,7 @@ import { IsaError } from '../isa/errors.js';
 import type { Instruction } from '../isa/instruction.js';
 
 /** What kind of program file a path holds; the one place the CLI decides it (ELF objects come later). */
-export type ProgramFileKind = 'elf' | 'raw' | 'asm';
+export type ProgramFileKind = 'elf' | 'raw' | 'hex' | 'asm';
 
 const ASM_EXTENSIONS = new Set(['.s', '.asm']);
 const RAW_EXTENSIONS = new Set(['.bin', '.raw']);
@@ -22,7 +22,25 @@ export function programFileKind(path: string, bytes: Uint8Array): ProgramFileKin
   const ext = extname(path).toLowerCase();
   if (ASM_EXTENSIONS.has(ext)) return 'asm';
   if (RAW_EXTENSIONS.has(ext)) return 'raw';
-  return bytes.includes(0) ? 'raw' : 'asm';
+  if (bytes.includes(0)) return 'raw';
+  return isHexText(new TextDecoder().decode(bytes)) ? 'hex' : 'asm';
+}
+
+/** Hex text: what `tsbpf asm` prints without -o, one 8-byte slot per line (`b7 00 00 00 01 00 00 00`). */
+function isHexText(text: string): boolean {
+  const tokens = text
+    .replace(/(#|\/\/).*$/gm, '')
+    .split(/\s+/)
+    .filter(Boolean);
+  return tokens.length > 0 && tokens.length % 8 === 0 && tokens.every((t) => /^[0-9a-fA-F]{2}$/.test(t));
+}
+
+function hexTextBytes(text: string): Uint8Array {
+  const tokens = text
+    .replace(/(#|\/\/).*$/gm, '')
+    .split(/\s+/)
+    .filter(Boolean);
+  return Uint8Array.from(tokens, (t) => Number.parseInt(t, 16));
 }
 
 /** A program file that cannot be read as instructions; the message starts with the path. */
@@ -37,14 +55,16 @@ export class ProgramFileError extends InputError {
 export function loadProgramFile(path: string, options: AsmOptions = {}): Instruction[] {
   const buffer = readFileSync(path);
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  switch (programFileKind(path, bytes)) {
+  const kind = programFileKind(path, bytes);
+  switch (kind) {
     case 'elf':
       throw new ProgramFileError(`${path}: ELF objects are not supported by this command yet`);
     case 'asm':
       return assemble(new TextDecoder().decode(bytes), { ...options, file: options.file ?? path }).insns;
+    case 'hex':
     case 'raw':
       try {
-        return decodeProgram(bytes);
+        return decodeProgram(kind === 'hex' ? hexTextBytes(new TextDecoder().decode(bytes)) : bytes);
       } catch (err) {
         if (err instanceof IsaError) throw new ProgramFileError(`${path}: ${err.message}`, { cause: err });
         throw err;

@@ -1,5 +1,8 @@
 import type { RegisterCommand } from '../command.js';
+import { register as asm } from './asm.js';
 import { register as conformance } from './conformance.js';
+import { register as disasm } from './disasm.js';
+import { register as run } from './run.js';
 
 /** Every subcommand, in the order `tsbpf --help` lists them. */
-export const commands: RegisterCommand[] = [conformance];
+export const commands: RegisterCommand[] = [asm, disasm, run, conformance];
