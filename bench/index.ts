@@ -5,6 +5,9 @@
 import { decodeProgram } from '../src/isa/decode.js';
 import { HelperTable } from '../src/vm/helper.js';
 import { MemoryRunner } from '../src/vm/run-memory.js';
+import { benchBtf, formatBtfBenchTable } from './btf.js';
+import { main as kernelMapBench } from './kernel-map.js';
+import { main as pcapBench } from './pcap.js';
 import { benchPrograms } from './programs.js';
 import { printTable, timeNs } from './table.js';
 
@@ -30,5 +33,24 @@ function benchInterpreter(): void {
   );
 }
 
-console.log(`tsbpf bench — node ${process.version}, ${new Date().toISOString()}`);
-benchInterpreter();
+async function main(): Promise<void> {
+  const { loadavg, cpus } = await import('node:os');
+  console.log(
+    `tsbpf bench — node ${process.version}, ${cpus().length} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${new Date().toISOString()}`,
+  );
+  benchInterpreter();
+
+  const btf = benchBtf();
+  console.log(`\n${btf ? formatBtfBenchTable(btf) : 'BTF parse: /sys/kernel/btf/vmlinux is missing, skipped'}`);
+
+  console.log('');
+  if (process.getuid?.() === 0) kernelMapBench();
+  else console.log('kernel map lookups: skipped (needs root for bpf())');
+
+  if (process.env.TSBPF_BENCH_PCAP) await pcapBench();
+  else console.log('\npcap reading: set TSBPF_BENCH_PCAP=1 to generate 200 MB captures in /tmp and time the reader');
+}
+
+await main();

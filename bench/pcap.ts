@@ -3,6 +3,7 @@
 // reference. Run: npx tsc -p . && node dist/bench/pcap.js [sizeMB]
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { fileChunks, writeCaptureFile } from '../src/pcap/node-file.js';
 import type { PacketToWrite } from '../src/pcap/pcap-writer.js';
 import { CaptureReader } from '../src/pcap/reader.js';
@@ -48,7 +49,8 @@ async function time(label: string, bytes: number, run: () => Promise<number>): P
   );
 }
 
-async function main(): Promise<void> {
+/** Reads generated pcap and pcapng captures several ways and prints MB/s beside tcpdump's. */
+export async function main(): Promise<void> {
   for (const format of ['pcap', 'pcapng'] as const) {
     const path = `/tmp/tsbpf-bench-${sizeMb}MB.${format}`;
     await ensureFile(path, format);
@@ -95,4 +97,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
