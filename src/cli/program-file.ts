@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { type AsmOptions, assemble } from '../isa/asm.js';
-import { decodeProgram } from '../isa/decode.js';
+import { checkJumpTargets, decodeProgram } from '../isa/decode.js';
 import { IsaError } from '../isa/errors.js';
 import type { Instruction } from '../isa/instruction.js';
 
@@ -59,8 +59,16 @@ export function loadProgramFile(path: string, options: AsmOptions = {}): Instruc
   switch (kind) {
     case 'elf':
       throw new ProgramFileError(`${path}: ELF objects are not supported by this command yet`);
-    case 'asm':
-      return assemble(new TextDecoder().decode(bytes), { ...options, file: options.file ?? path }).insns;
+    case 'asm': {
+      const { insns } = assemble(new TextDecoder().decode(bytes), { ...options, file: options.file ?? path });
+      try {
+        checkJumpTargets(insns); // the assembler encodes `goto +N` as written; the program must still be whole
+      } catch (err) {
+        if (err instanceof IsaError) throw new ProgramFileError(`${path}: ${err.message}`, { cause: err });
+        throw err;
+      }
+      return insns;
+    }
     case 'hex':
     case 'raw':
       try {
