@@ -7,6 +7,7 @@ import { HelperTable } from '../src/vm/helper.js';
 import { MemoryRunner } from '../src/vm/run-memory.js';
 import { benchBtf, formatBtfBenchTable } from './btf.js';
 import { main as kernelMapBench } from './kernel-map.js';
+import { main as kernelRingbufBench } from './kernel-ringbuf.js';
 import { main as pcapBench } from './pcap.js';
 import { benchPrograms } from './programs.js';
 import { printTable, timeNs } from './table.js';
@@ -46,8 +47,10 @@ async function main(): Promise<void> {
   console.log(`\n${btf ? formatBtfBenchTable(btf) : 'BTF parse: /sys/kernel/btf/vmlinux is missing, skipped'}`);
 
   console.log('');
-  if (process.getuid?.() === 0) kernelMapBench();
-  else console.log('kernel map lookups: skipped (needs root for bpf())');
+  if (process.getuid?.() === 0) {
+    kernelMapBench();
+    await kernelRingbufBench();
+  } else console.log('kernel map lookups and ring buffer: skipped (needs root for bpf())');
 
   if (process.env.TSBPF_BENCH_PCAP) await pcapBench();
   else console.log('\npcap reading: set TSBPF_BENCH_PCAP=1 to generate 200 MB captures in /tmp and time the reader');

@@ -1,2 +1,3 @@
 /** Node-only adapters: reading and writing capture files. */
 export { fileChunks, openCapture, readCaptureFile, writeCaptureFile } from './pcap/node-file.js';
+export { loadTargetBtf, VMLINUX_BTF_PATH } from './btf/core-node.js';

@@ -19,3 +19,4 @@ export { btfExtFromElf, btfFromElf, isElf, type LoadBtfOptions, loadBtf } from '
 export { type ParseBtfOptions, parseBtf } from './parse.js';
 export { BtfStrings } from './strings.js';
 export type * from './types.js';
+export * from './core.js';

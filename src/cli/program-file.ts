@@ -5,6 +5,8 @@ import { type AsmOptions, assemble } from '../isa/asm.js';
 import { checkJumpTargets, decodeProgram } from '../isa/decode.js';
 import { IsaError } from '../isa/errors.js';
 import type { Instruction } from '../isa/instruction.js';
+import { loadObjectSpec } from '../object/load.js';
+import type { ObjectSpec, ProgramSpec } from '../object/types.js';
 
 /** What kind of program file a path holds; the one place the CLI decides it (ELF objects come later). */
 export type ProgramFileKind = 'elf' | 'raw' | 'hex' | 'asm';
@@ -48,17 +50,45 @@ export class ProgramFileError extends InputError {
   override name = 'ProgramFileError';
 }
 
+/** Options of `loadProgramFile`: the assembler's, and for ELF objects which program to take. */
+export interface ProgramFileOptions extends AsmOptions {
+  /** ELF objects: the program whose section (or, failing that, whose name) this is; the first program by default. */
+  section?: string;
+}
+
+/** An ELF object's program picked by `--section`: by section name, then by program name; the first by default. */
+export function pickProgram(spec: ObjectSpec, path: string, section?: string): ProgramSpec {
+  if (spec.programs.length === 0) throw new ProgramFileError(`${path}: the object has no programs`);
+  if (section === undefined) return spec.programs[0]!;
+  const found = spec.programs.find((p) => p.section === section) ?? spec.programs.find((p) => p.name === section);
+  if (found) return found;
+  const known = spec.programs.map((p) => `${p.section} (${p.name})`).join(', ');
+  throw new ProgramFileError(`${path}: no program in section '${section}'; the object has ${known}`);
+}
+
+/** Reads an ELF object file into its spec (errors name the file). */
+export function loadObjectFile(path: string): ObjectSpec {
+  const buffer = readFileSync(path);
+  return loadObjectSpec(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), { name: path });
+}
+
+/** The linked program of an ELF object file picked by `section` (see `pickProgram`). */
+export function loadObjectProgram(path: string, section?: string): ProgramSpec {
+  return pickProgram(loadObjectFile(path), path, section);
+}
+
 /**
- * Loads the instructions of a program file: assembly (either syntax, `options.syntax`) or raw bytes
- * (little-endian 8-byte slots, validated). Errors name the file.
+ * Loads the instructions of a program file: assembly (either syntax, `options.syntax`), raw bytes
+ * (little-endian 8-byte slots, validated) or an ELF object's program (`options.section`, linked with its
+ * subprograms; map references are left for a loader). Errors name the file.
  */
-export function loadProgramFile(path: string, options: AsmOptions = {}): Instruction[] {
+export function loadProgramFile(path: string, options: ProgramFileOptions = {}): Instruction[] {
   const buffer = readFileSync(path);
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const kind = programFileKind(path, bytes);
   switch (kind) {
     case 'elf':
-      throw new ProgramFileError(`${path}: ELF objects are not supported by this command yet`);
+      return pickProgram(loadObjectSpec(bytes, { name: path }), path, options.section).instructions;
     case 'asm': {
       const { insns } = assemble(new TextDecoder().decode(bytes), { ...options, file: options.file ?? path });
       try {

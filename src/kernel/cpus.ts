@@ -24,3 +24,22 @@ export function possibleCpus(): number {
   cached ??= parseCpuList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
   return cached;
 }
+
+/** Every CPU number of a CPU list such as "0-3,5". */
+export function cpuListNumbers(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    if (part === '') continue;
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!match) throw new Error(`malformed CPU list: "${text.trim()}"`);
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    for (let cpu = first; cpu <= last; cpu++) out.push(cpu);
+  }
+  return out;
+}
+
+/** The online CPUs (perf events can only be opened on these). */
+export function onlineCpus(): number[] {
+  return cpuListNumbers(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+}

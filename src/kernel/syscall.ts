@@ -41,6 +41,7 @@ interface Bindings {
   epollWait: Fn;
   setsockopt: Fn;
   getpid: Fn;
+  sysconf: Fn;
 }
 
 let bindings: Bindings | undefined;
@@ -75,6 +76,7 @@ function bind(): Bindings {
     epollWait: libc.func('int epoll_wait(int epfd, uintptr_t events, int maxevents, int timeout)'),
     setsockopt: libc.func('int setsockopt(int fd, int level, int optname, uintptr_t optval, uint32_t optlen)'),
     getpid: libc.func('int getpid()'),
+    sysconf: libc.func('long sysconf(int name)'),
   };
   return bindings;
 }
@@ -195,4 +197,13 @@ export function sysSetsockopt(fd: number, level: number, optname: number, optAdd
 
 export function sysGetpid(): number {
   return bind().getpid() as number;
+}
+
+const SC_PAGESIZE = 30;
+let pageSize: number | undefined;
+
+/** The MMU page size (ring and perf buffers are mapped in pages). */
+export function sysPageSize(): number {
+  pageSize ??= Number(bind().sysconf(SC_PAGESIZE));
+  return pageSize;
 }

@@ -92,6 +92,23 @@ export interface ProgramSpec {
   kernelVersion: number;
   /** Source file from line_info, if any. */
   sourceFile?: string;
+  /** The functions linked into `instructions`, in order: the entry first, then each subprogram appended. */
+  functions?: LinkedFunction[];
+  /** lddw of a `.ksyms` variable (BPF_PSEUDO_BTF_ID, imm left 0): resolved against kernel BTF at load. */
+  ksymReferences?: { insn: number; name: string }[];
+  /** False for `SEC("?...")`: libbpf does not load such a program unless asked to. */
+  autoload?: boolean;
+  /** Loaded with BPF_F_XDP_HAS_FRAGS (`xdp.frags` sections). */
+  xdpFrags?: boolean;
+}
+
+/** One function inside a linked program. */
+export interface LinkedFunction {
+  name: string;
+  /** Index (instructions, not slots) of its first instruction in `ProgramSpec.instructions`. */
+  insn: number;
+  /** Its length in 8-byte slots. */
+  slots: number;
 }
 
 export interface MapSpec {
@@ -137,6 +154,8 @@ export interface VariableSpec {
   typeId?: number;
   /** In `.rodata`: a constant programs see as fixed once loaded. */
   constant: boolean;
+  /** A `static` variable (libbpf's skeleton leaves these out; programs still use them). */
+  static?: boolean;
 }
 
 export interface ObjectSpec {

@@ -1,0 +1,35 @@
+/**
+ * Binding a program to an open perf event (kprobe, uprobe, tracepoint, sampling event): BPF_LINK_CREATE with
+ * BPF_PERF_EVENT where the kernel has it (5.15+; it also carries a bpf_cookie), else the older
+ * PERF_EVENT_IOC_SET_BPF + PERF_EVENT_IOC_ENABLE. Either way, closing the returned fds detaches.
+ */
+import { linkCreate } from './bpf.js';
+import { AttachType } from './constants.js';
+import { isKernelError } from './errors.js';
+import type { Fd } from './fd.js';
+import { PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_SET_BPF, perfIoctl } from './perf-event.js';
+
+let linkCreateWorks: boolean | undefined;
+
+/** Attaches `progFd` to `perfFd`; returns the BPF link fd when one was made. */
+export function bindPerfEvent(progFd: number, perfFd: Fd, cookie?: bigint): Fd | undefined {
+  if (linkCreateWorks !== false) {
+    try {
+      const link = linkCreate({
+        progFd,
+        target: perfFd.fd,
+        attachType: AttachType.PERF_EVENT,
+        perfEventCookie: cookie,
+      });
+      linkCreateWorks = true;
+      return link;
+    } catch (error) {
+      // EINVAL: no perf links on this kernel; anything else (the program does not fit the event) is an answer.
+      if (linkCreateWorks === true || !isKernelError(error, 'EINVAL')) throw error;
+      linkCreateWorks = false;
+    }
+  }
+  perfIoctl(perfFd, PERF_EVENT_IOC_SET_BPF, progFd);
+  perfIoctl(perfFd, PERF_EVENT_IOC_ENABLE, 0);
+  return undefined;
+}
