@@ -18,6 +18,6 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.{js,mjs}', 'bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly', setTimeout: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', Buffer: 'readonly' } },
   },
 );
