@@ -10,6 +10,7 @@ import { main as kernelMapBench } from './kernel-map.js';
 import { main as kernelRingbufBench } from './kernel-ringbuf.js';
 import { main as pcapBench } from './pcap.js';
 import { benchPrograms } from './programs.js';
+import { main as vmMapsBench } from './vm-maps.js';
 import { printTable, timeNs } from './table.js';
 
 function benchInterpreter(): void {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       .join(' ')}, ${new Date().toISOString()}`,
   );
   benchInterpreter();
+  vmMapsBench();
 
   const btf = benchBtf();
   console.log(`\n${btf ? formatBtfBenchTable(btf) : 'BTF parse: /sys/kernel/btf/vmlinux is missing, skipped'}`);

@@ -29,3 +29,42 @@ export { type Helper, type HelperCall, type HelperFn, HelperTable } from './vm/h
 export { Interpreter, type RunOptions, type RunResult } from './vm/interpreter.js';
 export { AddressSpace, type Region } from './vm/memory.js';
 export { MemoryRunner } from './vm/run-memory.js';
+export { type BtfValue, decodeBtfValue } from './btf/btf-decode.js';
+export {
+  type CompileTimes,
+  compileJit,
+  JitCompileError,
+  JitMemoryRunner,
+  type JitOptions,
+  JitProgram,
+} from './jit/index.js';
+export {
+  type MapInfo as VerifierMapInfo,
+  progTypeFromSection,
+  type VerifyOptions,
+  VerifyOptionsError,
+  type VerifyResult,
+  verifyProgram,
+} from './verifier/index.js';
+export { type Hook, type HookKind, hookOf } from './vm/attach-target.js';
+export { type LoadCollectionOptions, loadCollection, VmCollection } from './vm/collection.js';
+export { type EventOrigin, type EventPayload, type FiredRun, type ProbePayload, VmEvents } from './vm/events.js';
+export type { Executor } from './vm/executor.js';
+export { formatLog2Histogram, formatLog2Histograms } from './vm/histogram.js';
+export { type InterpreterLinks, MAX_TAIL_CALLS } from './vm/interpreter.js';
+export { VmLoadedMap } from './vm/loaded-map.js';
+export { type PacketRunOptions, type PacketRunSummary, runOverPackets } from './vm/packet-run.js';
+export { VmProgram, type VmTestRunOptions, type VmTestRunResult } from './vm/program.js';
+export { ProgramFault, type SourceLocation } from './vm/program-fault.js';
+export { ContextLayout } from './vm/progtypes/layout.js';
+export { SK_BUFF } from './vm/progtypes/skb.js';
+export {
+  builtinTracepointFormat,
+  parseTracepointFormat,
+  type TracepointFormat,
+} from './vm/progtypes/tracepoint-format.js';
+export { BPF_SOCK, BPF_SOCK_OPS, PERF_EVENT_DATA, PT_REGS } from './vm/progtypes/tracing.js';
+export { XDP_MD } from './vm/progtypes/xdp.js';
+export type { TaskInfo } from './vm/task.js';
+export { formatTraceLine, type TraceEntry, TracePipe } from './vm/trace-pipe.js';
+export { loadObjectSpec } from './object/load.js';

@@ -19,6 +19,10 @@ export async function rawRunner(backend: BackendName, helpers: HelperTable): Pro
   switch (backend) {
     case 'vm':
       return (insns, mem) => new MemoryRunner(insns, helpers, mem.length).run(mem).r0;
+    case 'jit': {
+      const { JitMemoryRunner } = await import('../jit/run-memory.js');
+      return (insns, mem) => new JitMemoryRunner(insns, helpers, mem.length).run(mem).r0;
+    }
     case 'kernel': {
       // loaded on demand: the kernel backend pulls in koffi and only works on Linux
       const { kernelRunRaw } = await import('../kernel/index.js');

@@ -17,6 +17,11 @@ export interface HelperCall {
   i32(n: number): number;
   /** Argument register n as a pointer: its address, or NaN when it cannot be one (upper 32 bits set). */
   ptr(n: number): number;
+  /**
+   * Calls a function of the running program (a callback: bpf_loop, bpf_for_each_map_elem) with r1..r5 = args and
+   * returns its r0. `fn` is the value the program loaded with lddw src=4. Absent when the executor cannot re-enter.
+   */
+  invoke?(fn: bigint, args: readonly (number | bigint)[]): bigint;
 }
 
 export type HelperFn = (call: HelperCall) => number | bigint;

@@ -25,6 +25,27 @@ export interface RunOptions {
   packet?: PacketWindow;
 }
 
+/**
+ * What a loaded program can reach beyond the helper table, supplied by the runtime that loaded it (optional: a bare
+ * interpreter runs without them). Tail calls switch to another program; callbacks (bpf_loop, for_each_map_elem)
+ * enter a function of the running program through the value an lddw src=4 loaded.
+ */
+export interface InterpreterLinks {
+  /** bpf_tail_call: the program at `index` of the prog array whose address is `map`, or undefined (no such entry). */
+  tailCallTarget?(map: bigint, index: number): Predecoded | undefined;
+  /** A function pointer (what lddw src=4 loaded) as the program holding it and the function's first pc. */
+  functionAt?(value: bigint): { program: Predecoded; pc: number } | undefined;
+}
+
+/** The kernel's limit on chained tail calls (MAX_TAIL_CALL_CNT): the 34th in a chain fails. */
+export const MAX_TAIL_CALLS = 33;
+/** Helper id of bpf_tail_call, which the interpreter executes itself (it replaces the running program). */
+export const TAIL_CALL_HELPER = 12;
+const ENOENT = 2;
+
+/** Thrown through nested executions when a legacy packet load ends the whole program (caught by run()). */
+const ABORT_RUN = Symbol('abort-run');
+
 export interface RunResult {
   /** r0 at exit, unsigned. */
   r0: bigint;
@@ -47,13 +68,26 @@ export class Interpreter {
   private pc = 0;
   /** Saved caller state of local calls: 10 words a frame. */
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * 10);
+  /** The program each saved frame returns into (differs from the running one after a tail call in a subprogram). */
+  private readonly framePrograms: Predecoded[] = new Array(MAX_CALL_FRAMES);
+  /** The program executing now: `program`, or the target of the last tail call (for fault reports). */
+  active: Predecoded;
+  /** Tail calls taken in the current run. */
+  tailCalls = 0;
+  // State shared by nested executions (callbacks), synchronised around helper calls.
+  private remaining = 0;
+  private budget = DEFAULT_BUDGET;
+  private depth = 0;
+  private packet: PacketWindow | undefined;
 
   constructor(
     insns: readonly Instruction[] | Predecoded,
     readonly space: AddressSpace,
     readonly helpers: HelperTable,
+    readonly links: InterpreterLinks = {},
   ) {
     this.program = Array.isArray(insns) ? predecode(insns as Instruction[]) : (insns as Predecoded);
+    this.active = this.program;
     this.stack = space.alloc(STACK_FRAME_SIZE * MAX_CALL_FRAMES, 'stack', 'stack');
     this.registers = space.reserve(11 * 8);
     this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
@@ -69,6 +103,7 @@ export class Interpreter {
       u32: (n) => self.regs[2 * n]! >>> 0,
       i32: (n) => self.regs[2 * n]!,
       ptr: (n) => (self.regs[2 * n + 1] === 0 ? self.regs[2 * n]! >>> 0 : Number.NaN),
+      invoke: (fn, args) => self.invoke(fn, args),
     };
   }
 
@@ -81,32 +116,84 @@ export class Interpreter {
     const space = this.space;
     space.refresh();
     if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+    const R = this.regs;
+    R.fill(0);
+    setArgs(R, options.args ?? []);
+    R[20] = this.frameTop;
+    R[21] = 0;
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    this.budget = budget;
+    this.remaining = budget;
+    this.packet = options.packet;
+    this.depth = 0;
+    this.tailCalls = 0;
+    this.active = this.program;
+    let aborted: boolean;
+    try {
+      aborted = this.execute(this.program, 0, 0);
+    } catch (err) {
+      if (err !== ABORT_RUN) throw err;
+      aborted = true;
+    }
+    if (aborted) {
+      this.regs[0] = 0;
+      this.regs[1] = 0;
+      return { r0: 0n, insnsExecuted: budget - this.remaining };
+    }
+    return { r0: toBig(this.regs[0]!, this.regs[1]!), insnsExecuted: budget - this.remaining };
+  }
+
+  /**
+   * Calls a function of the running program (a callback) from inside a helper: r1..r5 = args, a new stack frame,
+   * r6..r10 of the caller preserved; returns the function's r0. Frames count toward the call depth limit.
+   */
+  invoke(fn: bigint, args: readonly (number | bigint)[]): bigint {
+    const target = this.links.functionAt?.(fn);
+    if (!target) throw new VmFault('helper', this.pc, `0x${fn.toString(16)} is not a function of the program`);
+    if (this.depth >= MAX_CALL_FRAMES - 1) {
+      throw new VmFault('call-depth', this.pc, `more than ${MAX_CALL_FRAMES} nested calls (callback)`);
+    }
+    const space = this.space;
+    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+    const saved = this.regs.slice(2, 22);
+    const savedPc = this.pc;
+    const savedDepth = this.depth;
+    const savedActive = this.active;
+    const R = this.regs;
+    for (let i = 2; i < 12; i++) R[i] = 0;
+    setArgs(R, args);
+    R[20] = (saved[18]! - STACK_FRAME_SIZE) | 0;
+    R[21] = 0;
+    this.active = target.program;
+    this.execute(target.program, target.pc, savedDepth + 1);
+    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+    const r0 = toBig(this.regs[0]!, this.regs[1]!);
+    this.regs.set(saved, 2);
+    this.pc = savedPc;
+    this.depth = savedDepth;
+    this.active = savedActive;
+    return r0;
+  }
+
+  /**
+   * Runs `program` from `startPc` until the function entered at `baseDepth` exits (r0 in the register file).
+   * Returns true when a legacy packet load out of bounds ended the whole program.
+   */
+  private execute(program: Predecoded, startPc: number, baseDepth: number): boolean {
+    const space = this.space;
+    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
     let R = this.regs;
     let u8 = space.u8;
     let dv = space.view;
     let limit = u8.length;
-    R.fill(0);
-    const args = options.args ?? [];
-    for (let i = 0; i < args.length && i < 5; i++) {
-      const v = args[i]!;
-      if (typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
-        R[2 + 2 * i] = v;
-      } else {
-        fromBig(BigInt.asUintN(64, BigInt(v)));
-        R[2 + 2 * i] = out.lo;
-        R[3 + 2 * i] = out.hi;
-      }
-    }
-    R[20] = this.frameTop;
-    R[21] = 0;
-
-    const { packed, off, imm, immHi, length } = this.program;
-    const budget = options.budget ?? DEFAULT_BUDGET;
-    const packet = options.packet;
+    let { packed, off, imm, immHi, length } = program;
+    const budget = this.budget;
+    const packet = this.packet;
     const frames = this.frames;
-    let depth = 0;
-    let remaining = budget;
-    let pc = 0;
+    const framePrograms = this.framePrograms;
+    let depth = baseDepth;
+    let remaining = this.remaining;
+    let pc = startPc;
 
     /** Checks an access and returns its address, or throws the fault. */
     const access = (reg: number, offset: number, size: number, write: boolean): number => {
@@ -623,7 +710,9 @@ export class Interpreter {
             // the kernel ends the program with r0 = 0 when a legacy packet load is out of bounds
             R[0] = 0;
             R[1] = 0;
-            return { r0: 0n, insnsExecuted: budget - remaining };
+            this.remaining = remaining;
+            if (baseDepth === 0) return true;
+            throw ABORT_RUN;
           }
           const a = packet.start + offset;
           R[0] = size === 1 ? u8[a]! : size === 2 ? dv.getUint16(a, false) : dv.getInt32(a, false);
@@ -777,10 +866,30 @@ export class Interpreter {
         case CODE.CALL_HELPER:
         case 0x8d: {
           const id = c === 0x8d ? R[d]! : k;
+          if (id === TAIL_CALL_HELPER && (c !== 0x8d || R[d + 1] === 0) && this.links.tailCallTarget) {
+            const target =
+              this.tailCalls < MAX_TAIL_CALLS && R[7] === 0
+                ? this.links.tailCallTarget(toBig(R[4]!, R[5]!), R[6]! >>> 0)
+                : undefined;
+            if (target) {
+              // like the kernel: same registers and stack frame, the new program starts at pc 0
+              this.tailCalls++;
+              this.active = program = target;
+              ({ packed, off, imm, immHi, length } = target);
+              pc = -1;
+            } else {
+              R[0] = -ENOENT;
+              R[1] = -1;
+            }
+            break;
+          }
           const helper = (c === 0x8d && R[d + 1] !== 0) || id < 0 ? undefined : this.helpers.get(id);
           if (!helper) throw new VmFault('helper', pc, `call to unknown helper ${id}`);
           this.pc = pc;
+          this.remaining = remaining;
+          this.depth = depth;
           const r0 = helper.fn(this.helperCall);
+          remaining = this.remaining;
           if (R.buffer !== space.memory.buffer) {
             space.refresh();
             R = this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
@@ -804,6 +913,7 @@ export class Interpreter {
             throw new VmFault('call-depth', pc, `more than ${MAX_CALL_FRAMES} nested calls`);
           } else {
             // saved: return pc, then r6..r9 and r10 as 32-bit halves (R[12..20])
+            framePrograms[depth] = program;
             const f = depth++ * 10;
             frames[f] = pc;
             for (let i = 1; i < 10; i++) frames[f + i] = R[11 + i]!;
@@ -812,12 +922,18 @@ export class Interpreter {
           }
           break;
         case 0x95:
-          if (depth === 0) {
-            return { r0: toBig(R[0]!, R[1]!), insnsExecuted: budget - remaining };
+          if (depth === baseDepth) {
+            this.remaining = remaining;
+            return false;
           } else {
             const f = --depth * 10;
             pc = frames[f]!;
             for (let i = 1; i < 10; i++) R[11 + i] = frames[f + i]!;
+            const caller = framePrograms[depth]!;
+            if (caller !== program) {
+              this.active = program = caller;
+              ({ packed, off, imm, immHi, length } = caller);
+            }
           }
           break;
         case CODE.CALL_KFUNC:
@@ -828,6 +944,21 @@ export class Interpreter {
           throw new VmFault('instruction', pc, `invalid instruction (opcode 0x${(c & 0xff).toString(16)})`);
       }
       pc++;
+    }
+  }
+}
+
+/** Writes r1..r5 (numbers are taken as unsigned addresses or small integers, anything else modulo 2^64). */
+function setArgs(R: Int32Array, args: readonly (number | bigint)[]): void {
+  for (let i = 0; i < args.length && i < 5; i++) {
+    const v = args[i]!;
+    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
+      R[2 + 2 * i] = v;
+      R[3 + 2 * i] = 0;
+    } else {
+      fromBig(BigInt.asUintN(64, BigInt(v)));
+      R[2 + 2 * i] = out.lo;
+      R[3 + 2 * i] = out.hi;
     }
   }
 }

@@ -6,8 +6,15 @@ import { VmFault } from '../../vm/fault.js';
 import { MemoryRunner } from '../../vm/run-memory.js';
 import { loadProgramFile } from '../program-file.js';
 import { type BackendName, parseBackend } from '../raw-backends.js';
+import { isElfFile, runObject } from '../run-object.js';
 
 interface RunOptions {
+  section?: string;
+  packet?: string;
+  pcap?: string;
+  ctx?: string;
+  pktType?: string;
+  hist?: string;
   mem?: string;
   memFile?: string;
   repeat: string;
@@ -37,17 +44,28 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run a program: r1 = the memory, r2 = its length; prints r0')
-    .argument('<file>', 'program: raw .bin, hex text or assembly .s')
+    .argument('<file>', 'program: an object .o, raw .bin, hex text or assembly .s')
+    .option('--section <name>', 'object: the program to run (section or function name)')
+    .option('--packet <file>', 'object: packet data for socket filter, tc and XDP programs')
+    .option('--pcap <file>', 'object: run once per packet of a capture; print verdict counts and maps')
+    .option('--ctx <file>', 'object: context bytes (pt_regs, a tracepoint record, __sk_buff fields...)')
+    .option('--pkt-type <type>', 'object, --pcap: the skb pkt_type of socket filter packets (host, outgoing...)')
+    .option('--hist <unit>', 'object: print maps as log2 histograms with this value name')
     .option('--mem <hex>', 'input memory as hex bytes')
     .option('--mem-file <file>', 'input memory from a file')
     .option('--repeat <n>', 'run N times and report the mean duration', '1')
     .option('--backend <name>', 'vm, jit or kernel', 'vm')
     .option('--json', 'print {"retval", "duration_ns", "insns_executed", "backend"}')
     .action(async (file: string, opts: RunOptions) => {
-      if (opts.mem !== undefined && opts.memFile !== undefined)
-        throw new InputError('give --mem or --mem-file, not both');
       const backend: BackendName = parseBackend(opts.backend);
       const repeat = parseRepeat(opts.repeat);
+      if (isElfFile(file)) {
+        if (backend !== 'vm') throw new InputError(`objects run on the vm backend here, not '${backend}'`);
+        process.exitCode = await runObject(file, { ...opts, repeat }, (t) => process.stdout.write(t));
+        return;
+      }
+      if (opts.mem !== undefined && opts.memFile !== undefined)
+        throw new InputError('give --mem or --mem-file, not both');
       const mem =
         opts.memFile !== undefined
           ? new Uint8Array(readFileSync(opts.memFile))
@@ -95,8 +113,10 @@ async function runRaw(
       throw err;
     }
   }
-  if (backend !== 'vm') throw new InputError(`backend '${backend}' is not available for raw programs yet`);
-  const runner = new MemoryRunner(insns, conformanceHelpers(), mem.length);
+  const runner =
+    backend === 'jit'
+      ? new (await import('../../jit/run-memory.js')).JitMemoryRunner(insns, conformanceHelpers(), mem.length)
+      : new MemoryRunner(insns, conformanceHelpers(), mem.length);
   try {
     let result = runner.run(mem);
     const start = performance.now();

@@ -1,0 +1,495 @@
+/**
+ * Compiles one BPF function (the main program or a local-call target) into the body of one wasm function.
+ *
+ * Control flow: structured (real wasm loops and blocks, see structure.ts) when the CFG is reducible, otherwise a
+ * dispatcher loop over the blocks.
+ *
+ * Budget: a block is cut into segments that end after each instruction with an observable effect (a store, a checked
+ * load, a call, a packet load). Each segment first charges its length to the budget; if the budget is short, the
+ * fault is raised at the pc where the interpreter would raise it. Nothing before that pc inside the segment has an
+ * observable effect, so skipping it is invisible.
+ */
+import { MAX_CALL_FRAMES, STACK_FRAME_SIZE, TAIL_CALL_HELPER } from '../vm/interpreter.js';
+import type { Predecoded } from '../vm/predecode.js';
+import type { Block, BpfFunction } from './cfg.js';
+import { emitAlu, emitCondition, emitConst, emitEnd, emitMovsx, emitNeg } from './emit-alu.js';
+import { emitAtomic, emitLoad, emitPacketLoad, emitStore } from './emit-memory.js';
+import type { JitForm } from './forms.js';
+import {
+  FAULT_CALL_DEPTH,
+  FAULT_KFUNC,
+  FAULT_LDDW_TAIL,
+  FAULT_OUTSIDE,
+  GLOBAL_HALT,
+  GLOBAL_TAILED,
+  IMPORT_BUDGET,
+  IMPORT_FAULT,
+  IMPORT_HELPER,
+} from './imports.js';
+import { BUDGET, DEPTH, LIMIT, NEXT, TRAP_ARG, TRAP_KIND, TRAP_PC } from './locals.js';
+import { analyze, type Structure } from './structure.js';
+import { OP, VOID } from './wasm-ops.js';
+import type { ByteWriter } from './wasm-writer.js';
+
+export interface ProgramContext {
+  readonly p: Predecoded;
+  /** The form of every slot, in the JIT's fixed shape. */
+  readonly forms: readonly (JitForm | undefined)[];
+  /** pcs whose memory access needs no check. */
+  readonly verified: ReadonlySet<number> | undefined;
+  /** Fault when the budget runs out (otherwise only count). */
+  readonly budgetChecks: boolean;
+  /** Structure reducible control flow (otherwise always use the dispatcher). */
+  readonly structured: boolean;
+  /** Address of the register file in the address space. */
+  readonly registers: number;
+  /** LD_ABS/LD_IND (here or in a tail-call target) may end the run: callers check the halt flag after a call. */
+  readonly mayHalt: boolean;
+  /** Tail calls are possible: `call 12` and callx may replace the program (spill all registers, check after). */
+  readonly tailCalls: boolean;
+  /** Callbacks are possible: a helper may run a function of the program, which sees r0 and r6..r10 too. */
+  readonly spillAll: boolean;
+  /** Wasm function index (imports counted) of each BPF function, by entry pc. */
+  readonly funcIndex: ReadonlyMap<number, number>;
+}
+
+/** Labels of an if/else (never a branch target), the trap block and the dispatcher loop. */
+const IF_LABEL = 0x7fffffff;
+const TRAP_LABEL = 0x7ffffffe;
+const DISPATCH_LABEL = 0x7ffffffd;
+/** Above this many blocks the dispatcher is used (structuring them would not pay off). */
+const MAX_STRUCTURED_BLOCKS = 50_000;
+
+const NONE: readonly Block[] = [];
+
+/** The labels of the open wasm control structures, with the depth of each named one in O(1). */
+class LabelStack {
+  private readonly stack: number[] = [];
+  private readonly position = new Map<number, number>();
+
+  get length(): number {
+    return this.stack.length;
+  }
+
+  push(label: number): void {
+    if (label !== IF_LABEL) this.position.set(label, this.stack.length);
+    this.stack.push(label);
+  }
+
+  pop(): void {
+    const label = this.stack.pop()!;
+    if (label !== IF_LABEL) this.position.delete(label);
+  }
+
+  truncate(length: number): void {
+    while (this.stack.length > length) this.pop();
+  }
+
+  top(): number | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  /** The `br` depth of an open structure. */
+  depthOf(label: number): number {
+    const at = this.position.get(label);
+    if (at === undefined) throw new Error(`JIT: no enclosing label ${label}`);
+    return this.stack.length - 1 - at;
+  }
+}
+
+const MEMORY_KINDS = new Set(['ldx', 'st', 'stx', 'atomic']);
+const CALL_KINDS = new Set(['call', 'callx', 'call_local', 'call_kfunc', 'ld_abs', 'ld_ind']);
+
+export class FunctionEmitter {
+  /**
+   * Open wasm control structures, innermost last: a block index for a loop headed by that block, its complement
+   * (~index) for a `block` followed by that block, IF_LABEL for an if/else.
+   */
+  private readonly labels = new LabelStack();
+  private structure: Structure | undefined;
+  private hasChecks = false;
+
+  constructor(
+    private readonly ctx: ProgramContext,
+    private readonly fn: BpfFunction,
+    private readonly cfgBlocks: readonly Block[],
+    /** Where the body goes (the module's writer). */
+    private readonly w: ByteWriter,
+  ) {}
+
+  private checked(pc: number): boolean {
+    return this.ctx.verified === undefined || !this.ctx.verified.has(pc);
+  }
+
+  /** Whether the instruction at pc ends a budget segment (something after it could observe the budget). */
+  /**
+   * Whether the instruction at pc ends a budget segment: it has an effect that a budget fault after it must not
+   * undo (a store, even a verified one; a call; a packet load) or it may fault itself (a checked load).
+   */
+  private endsSegment(pc: number): boolean {
+    const kind = this.ctx.forms[pc]!.kind;
+    if (kind === 'ldx') return this.checked(pc);
+    return CALL_KINDS.has(kind) || MEMORY_KINDS.has(kind);
+  }
+
+  private needsLimit(): boolean {
+    for (const b of this.fn.blocks) {
+      for (const pc of b.pcs)
+        if (!b.virtual && MEMORY_KINDS.has(this.ctx.forms[pc]!.kind) && this.checked(pc)) return true;
+    }
+    return false;
+  }
+
+  compile(): void {
+    const w = this.w;
+    this.hasChecks = this.needsLimit();
+    if (this.hasChecks) this.refreshLimit();
+    // every fault leaves through this block to one call site at the end, so hot loops contain no calls for them
+    w.u8x2(OP.block, VOID);
+    this.labels.push(TRAP_LABEL);
+    const blocks = this.fn.blocks;
+    const structure =
+      this.ctx.structured && blocks.length <= MAX_STRUCTURED_BLOCKS ? analyze(blocks[0]!, this.cfgBlocks) : undefined;
+    let structured = false;
+    if (structure) {
+      this.structure = structure;
+      const mark = w.length;
+      const hintMark = w.hints?.length ?? 0;
+      const depth = this.labels.length;
+      try {
+        this.doTree(blocks[0]!);
+        structured = true;
+      } catch (err) {
+        // structuring recurses along the dominator tree: a very deep one falls back to the dispatcher
+        if (!(err instanceof RangeError)) throw err;
+        w.length = mark;
+        if (w.hints) w.hints.length = hintMark;
+        this.labels.truncate(depth);
+      }
+    }
+    if (!structured) this.dispatch(blocks);
+    w.u8(OP.unreachable).u8(OP.end);
+    this.labels.pop();
+    // the trap handler: TRAP_KIND < 0 is the budget (TRAP_ARG = remaining), else a FAULT_* kind
+    w.u8(OP.local_get).uleb(TRAP_KIND).u8(OP.i32_const).sleb32(0).u8(OP.i32_lt_s).u8x2(OP.if, VOID);
+    w.u8(OP.local_get).uleb(TRAP_PC).u8(OP.local_get).uleb(TRAP_ARG).u8(OP.call).uleb(IMPORT_BUDGET);
+    w.u8(OP.else);
+    w.u8(OP.local_get).uleb(TRAP_KIND).u8(OP.local_get).uleb(TRAP_PC).u8(OP.call).uleb(IMPORT_FAULT);
+    w.u8(OP.end).u8(OP.unreachable);
+  }
+
+  // ---- structured control flow (reducible CFGs) ----
+
+  private doTree(b: Block): void {
+    const w = this.w;
+    const merges = this.structure!.mergeChildren[b.index] ?? NONE;
+    if (this.structure!.loopHeader[b.index]) {
+      w.u8x2(OP.loop, VOID);
+      this.labels.push(b.index);
+      this.nodeWithin(b, merges, 0);
+      this.labels.pop();
+      w.u8(OP.end);
+    } else {
+      this.nodeWithin(b, merges, 0);
+    }
+  }
+
+  /** b's code nested in one `block` per merge child (highest RPO outermost), each merge child after its block. */
+  private nodeWithin(b: Block, merges: readonly Block[], i: number): void {
+    if (i < merges.length) {
+      const y = merges[i]!;
+      this.w.u8x2(OP.block, VOID);
+      this.labels.push(~y.index);
+      this.nodeWithin(b, merges, i + 1);
+      this.labels.pop();
+      this.w.u8(OP.end);
+      this.doTree(y);
+      return;
+    }
+    this.emitBody(b);
+    this.emitExit(b, (target) => this.branch(b, target));
+  }
+
+  private branch(from: Block, target: number): void {
+    const s = this.structure!;
+    if (s.rpo[target]! <= s.rpo[from.index]!) {
+      this.br(target); // back edge: continue the loop headed by target
+    } else if (s.merge[target]) {
+      this.br(~target); // forward to a merge node: leave the block it follows
+    } else {
+      this.doTree(this.cfgBlocks[target]!);
+    }
+  }
+
+  private br(label: number): void {
+    this.w.u8(OP.br).uleb(this.labels.depthOf(label));
+  }
+
+  // ---- dispatcher (any CFG) ----
+
+  /**
+   * Blocks laid out in order inside nested wasm `block`s, so a jump to a later block is a direct `br`; a jump
+   * backwards sets the dispatcher local and re-enters a `loop` whose `br_table` selects the block.
+   */
+  private dispatch(blocks: readonly Block[]): void {
+    const w = this.w;
+    const labels = this.labels;
+    const n = blocks.length;
+    const position = new Map<number, number>();
+    for (const [i, b] of blocks.entries()) position.set(b.index, i);
+    const backward = blocks.some((b, i) => b.succ.some((s) => position.get(s)! <= i));
+    if (backward) {
+      w.u8(OP.i32_const).sleb32(0).u8(OP.local_set).uleb(NEXT).u8x2(OP.loop, VOID);
+      labels.push(DISPATCH_LABEL);
+    }
+    // block j's code follows the end of the wasm block labelled ~j
+    for (let j = n - 1; j >= 0; j--) {
+      w.u8x2(OP.block, VOID);
+      labels.push(~blocks[j]!.index);
+    }
+    if (backward) {
+      w.u8(OP.local_get).uleb(NEXT).u8(OP.br_table).uleb(n);
+      for (let i = 0; i < n; i++) w.uleb(i);
+      w.uleb(0);
+    }
+    for (let i = 0; i < n; i++) {
+      w.u8(OP.end);
+      labels.pop();
+      const goto = (target: number): void => {
+        const j = position.get(target)!;
+        if (j > i) {
+          // a forward jump leaves the blocks up to the target's; falling into the next block needs no code
+          if (labels.top() !== ~target || j !== i + 1) this.br(~target);
+        } else {
+          w.u8(OP.i32_const).sleb32(j).u8(OP.local_set).uleb(NEXT);
+          this.br(DISPATCH_LABEL);
+        }
+      };
+      this.emitBody(blocks[i]!);
+      this.emitExit(blocks[i]!, goto);
+    }
+    if (backward) {
+      w.u8(OP.end);
+      labels.pop();
+    }
+  }
+
+  private refreshLimit(): void {
+    this.w
+      .u8x2(OP.memory_size, 0)
+      .u8(OP.i64_extend_i32_u)
+      .u8(OP.i64_const)
+      .sleb32(16)
+      .u8(OP.i64_shl)
+      .u8(OP.i64_const)
+      .sleb32(8)
+      .u8(OP.i64_sub)
+      .u8(OP.local_set)
+      .uleb(LIMIT);
+  }
+
+  private emitReturn = (): void => {
+    const w = this.w;
+    for (let r = 0; r <= 5; r++) w.u8(OP.local_get).uleb(r);
+    w.u8(OP.local_get).uleb(BUDGET).u8(OP.return);
+  };
+
+  /** Leaves for the trap handler with FAULT_* `kind` at `pc`. */
+  private fault = (kind: number, pc: number): void => {
+    const w = this.w;
+    w.u8(OP.i32_const).sleb32(kind).u8(OP.local_set).uleb(TRAP_KIND);
+    w.u8(OP.i32_const).sleb32(pc).u8(OP.local_set).uleb(TRAP_PC);
+    this.br(TRAP_LABEL);
+  };
+
+  /** Charges `count` instructions starting at `startPc`, faulting where the budget runs out. */
+  private charge(startPc: number, count: number): void {
+    const w = this.w;
+    if (this.ctx.budgetChecks) {
+      w.u8(OP.local_get).uleb(BUDGET).u8(OP.i64_const).sleb32(count).u8(OP.i64_lt_s).hint(false).u8x2(OP.if, VOID);
+      this.labels.push(IF_LABEL);
+      w.u8(OP.i32_const).sleb32(-1).u8(OP.local_set).uleb(TRAP_KIND);
+      w.u8(OP.i32_const).sleb32(startPc).u8(OP.local_set).uleb(TRAP_PC);
+      w.u8(OP.local_get).uleb(BUDGET).u8(OP.i32_wrap_i64).u8(OP.local_set).uleb(TRAP_ARG);
+      this.br(TRAP_LABEL);
+      this.labels.pop();
+      w.u8(OP.end);
+    }
+    w.u8(OP.local_get).uleb(BUDGET).u8(OP.i64_const).sleb32(count).u8(OP.i64_sub).u8(OP.local_set).uleb(BUDGET);
+  }
+
+  /** The block's instructions (all but its exit), in budget segments; a virtual block's fault. */
+  private emitBody(b: Block): void {
+    if (b.virtual) {
+      this.charge(b.start, 1);
+      this.fault(b.virtual === 'outside' ? FAULT_OUTSIDE : FAULT_LDDW_TAIL, b.start);
+      return;
+    }
+    const pcs = b.pcs;
+    let segStart = 0;
+    for (let i = 0; i < pcs.length; i++) {
+      if (i === segStart) {
+        let end = i;
+        while (end < pcs.length - 1 && !this.endsSegment(pcs[end]!)) end++;
+        this.charge(pcs[i]!, end - i + 1);
+        segStart = end + 1;
+      }
+      this.emitInstruction(pcs[i]!);
+    }
+  }
+
+  /** The block's exit: return, or `goto` its successors (a conditional jump inside an if/else). */
+  private emitExit(b: Block, goto: (target: number) => void): void {
+    if (b.virtual) return;
+    const w = this.w;
+    const p = this.ctx.p;
+    const last = b.pcs[b.pcs.length - 1]!;
+    const form = this.ctx.forms[last]!;
+    if (form.kind === 'exit') {
+      this.emitReturn();
+    } else if (form.kind === 'jcond') {
+      const [fall, taken] = b.succ as [number, number];
+      emitCondition(w, form, p.dst[last]!, p.src[last]!, p.imm[last]!);
+      w.u8x2(OP.if, VOID);
+      this.labels.push(IF_LABEL);
+      goto(taken);
+      w.u8(OP.else);
+      goto(fall);
+      this.labels.pop();
+      w.u8(OP.end);
+    } else {
+      goto(b.succ[0]!);
+    }
+  }
+
+  private emitInstruction(pc: number): void {
+    const w = this.w;
+    const p = this.ctx.p;
+    const form = this.ctx.forms[pc]!;
+    const d = p.dst[pc]!;
+    const s = p.src[pc]!;
+    const off = p.off[pc]!;
+    const k = p.imm[pc]!;
+    switch (form.kind) {
+      case 'alu':
+        emitAlu(w, form, d, s, k);
+        return;
+      case 'neg':
+        emitNeg(w, form.is64, d);
+        return;
+      case 'movsx':
+        emitMovsx(w, form.is64, form.size, d, s);
+        return;
+      case 'end':
+        emitEnd(w, form.op !== 0, form.size, d);
+        return;
+      case 'lddw':
+        emitConst(w, d, k, p.immHi[pc]!);
+        return;
+      case 'ldx':
+        emitLoad(w, form, d, s, off, pc, this.checked(pc));
+        return;
+      case 'st':
+      case 'stx':
+        emitStore(w, form, d, s, off, k, pc, this.checked(pc));
+        return;
+      case 'atomic':
+        emitAtomic(w, form, d, s, off, pc, this.checked(pc));
+        return;
+      case 'ld_abs':
+      case 'ld_ind':
+        emitPacketLoad(w, form, s, k, this.emitReturn, (kind) => {
+          this.labels.push(IF_LABEL);
+          this.fault(kind, pc);
+          this.labels.pop();
+        });
+        return;
+      case 'call':
+      case 'callx':
+        this.emitHelperCall(form.kind === 'callx', d, k, pc);
+        return;
+      case 'call_local':
+        this.emitLocalCall(pc + 1 + k, pc);
+        return;
+      case 'call_kfunc':
+        this.fault(FAULT_KFUNC, pc);
+        return;
+      case 'ja':
+      case 'ja32':
+      case 'jcond':
+      case 'exit':
+        return; // block exits, emitted by emitExit
+    }
+  }
+
+  private emitHelperCall(indirect: boolean, d: number, k: number, pc: number): void {
+    const w = this.w;
+    const regs = this.ctx.registers;
+    const mayTail = this.ctx.tailCalls && (indirect || k === TAIL_CALL_HELPER);
+    const all = this.ctx.spillAll || mayTail;
+    for (let r = all ? 0 : 1; r <= (all ? 10 : 5); r++) {
+      w.u8(OP.i32_const)
+        .sleb32(0)
+        .u8(OP.local_get)
+        .uleb(r)
+        .u8(OP.i64_store)
+        .u8(0)
+        .uleb(regs + 8 * r);
+    }
+    if (mayTail) w.u8(OP.i32_const).sleb32(0).u8(OP.global_set).uleb(GLOBAL_TAILED);
+    if (indirect) {
+      w.u8(OP.local_get).uleb(d).u8(OP.i32_wrap_i64);
+      w.u8(OP.local_get).uleb(d).u8(OP.i64_const).sleb32(32).u8(OP.i64_shr_u).u8(OP.i32_wrap_i64);
+    } else {
+      w.u8(OP.i32_const).sleb32(k).u8(OP.i32_const).sleb32(0);
+    }
+    w.u8(OP.i32_const).sleb32(pc).u8(OP.local_get).uleb(DEPTH);
+    w.u8(OP.local_get).uleb(BUDGET).u8(OP.f64_convert_i64_s);
+    w.u8(OP.call).uleb(IMPORT_HELPER).u8(OP.i64_trunc_f64_s).u8(OP.local_set).uleb(BUDGET);
+    if (mayTail) {
+      // the tail-call target ran in this frame: its r0..r5 are this function's results
+      w.u8(OP.global_get).uleb(GLOBAL_TAILED).hint(false).u8x2(OP.if, VOID);
+      for (let r = 0; r <= 5; r++) {
+        w.u8(OP.i32_const)
+          .sleb32(0)
+          .u8(OP.i64_load)
+          .u8(0)
+          .uleb(regs + 8 * r)
+          .u8(OP.local_set)
+          .uleb(r);
+      }
+      this.emitReturn();
+      w.u8(OP.end);
+    }
+    w.u8(OP.i32_const).sleb32(0).u8(OP.i64_load).u8(0).uleb(regs).u8(OP.local_set).uleb(0);
+    if (this.hasChecks) this.refreshLimit(); // a helper may have grown the memory
+  }
+
+  private emitLocalCall(target: number, pc: number): void {
+    const w = this.w;
+    w.u8(OP.local_get)
+      .uleb(DEPTH)
+      .u8(OP.i32_const)
+      .sleb32(MAX_CALL_FRAMES - 1)
+      .u8(OP.i32_ge_u)
+      .hint(false)
+      .u8x2(OP.if, VOID);
+    this.labels.push(IF_LABEL);
+    this.fault(FAULT_CALL_DEPTH, pc);
+    this.labels.pop();
+    w.u8(OP.end);
+    for (let r = 0; r <= 9; r++) w.u8(OP.local_get).uleb(r);
+    w.u8(OP.local_get).uleb(10).u8(OP.i64_const).sleb32(STACK_FRAME_SIZE).u8(OP.i64_sub);
+    w.u8(OP.local_get).uleb(DEPTH).u8(OP.i32_const).sleb32(1).u8(OP.i32_add);
+    w.u8(OP.local_get).uleb(BUDGET);
+    w.u8(OP.call).uleb(this.ctx.funcIndex.get(target)!);
+    w.u8(OP.local_set).uleb(BUDGET);
+    for (let r = 5; r >= 0; r--) w.u8(OP.local_set).uleb(r);
+    if (this.ctx.mayHalt) {
+      w.u8(OP.global_get).uleb(GLOBAL_HALT).hint(false).u8x2(OP.if, VOID);
+      this.emitReturn();
+      w.u8(OP.end);
+    }
+    if (this.hasChecks) this.refreshLimit();
+  }
+}

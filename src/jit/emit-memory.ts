@@ -1,0 +1,223 @@
+/**
+ * Emission of the instructions that touch memory: loads, stores, atomics (plain read-modify-write: a BPF program
+ * is single-threaded here and wasm atomics would trap on the unaligned addresses BPF allows) and the legacy packet
+ * loads LD_ABS/LD_IND.
+ *
+ * An unverified access is checked inline against the shadow map: the 64-bit address must lie below the memory size
+ * and the shadow bytes of its first and last chunks must both allow the access. Anything else (a partial chunk, a
+ * bad pointer) calls the imported slow path, which either accepts the access or throws the interpreter's fault.
+ * Accesses the verifier proved safe skip all of it.
+ */
+import { BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_OR, BPF_XCHG, BPF_XOR } from '../isa/opcodes.js';
+import { SHADOW_READ, SHADOW_WRITE } from '../vm/memory.js';
+import type { JitForm } from './forms.js';
+import { FAULT_NO_PACKET, GLOBAL_HALT, GLOBAL_PACKET_LENGTH, GLOBAL_PACKET_START, IMPORT_CHECK } from './imports.js';
+import { A32, ADDR, LIMIT, T1 } from './locals.js';
+import { OP, VOID } from './wasm-ops.js';
+import type { ByteWriter } from './wasm-writer.js';
+
+const LOAD: Record<number, number> = { 1: OP.i64_load8_u, 2: OP.i64_load16_u, 4: OP.i64_load32_u, 8: OP.i64_load };
+const LOAD_SIGNED: Record<number, number> = { 1: OP.i64_load8_s, 2: OP.i64_load16_s, 4: OP.i64_load32_s };
+const STORE: Record<number, number> = { 1: OP.i64_store8, 2: OP.i64_store16, 4: OP.i64_store32, 8: OP.i64_store };
+
+const get = (w: ByteWriter, local: number) => w.u8(OP.local_get).uleb(local);
+const set = (w: ByteWriter, local: number) => w.u8(OP.local_set).uleb(local);
+/** A memory immediate: alignment hint 0 (BPF allows any alignment) and a static offset. */
+const memarg = (w: ByteWriter, offset: number) => w.u8(0).uleb(offset);
+
+/**
+ * Pushes the i32 address of `base + off` and returns the static offset to put in the access's memarg. Checked
+ * accesses fault (through the slow path) exactly where the interpreter would.
+ */
+export function emitAddress(
+  w: ByteWriter,
+  base: number,
+  off: number,
+  size: number,
+  write: boolean,
+  pc: number,
+  checked: boolean,
+): number {
+  if (!checked) {
+    get(w, base).u8(OP.i32_wrap_i64);
+    if (off >= 0) return off;
+    w.u8(OP.i32_const).sleb32(off).u8(OP.i32_add);
+    return 0;
+  }
+  let addr = base;
+  if (off !== 0) {
+    get(w, base).u8(OP.i64_const).sleb32(off).u8(OP.i64_add);
+    set(w, ADDR);
+    addr = ADDR;
+  }
+  const mask = write ? SHADOW_WRITE : SHADOW_READ | SHADOW_WRITE;
+  w.u8x2(OP.block, VOID);
+  get(w, addr);
+  get(w, LIMIT).u8(OP.i64_le_u).hint(true).u8x2(OP.if, VOID);
+  get(w, addr).u8(OP.i32_wrap_i64).u8(OP.local_tee).uleb(A32);
+  w.u8(OP.i32_const).sleb32(3).u8(OP.i32_shr_u).u8(OP.i32_load8_u);
+  memarg(w, 0);
+  if (size > 1) {
+    get(w, A32)
+      .u8(OP.i32_const)
+      .sleb32(size - 1)
+      .u8(OP.i32_add);
+    w.u8(OP.i32_const).sleb32(3).u8(OP.i32_shr_u).u8(OP.i32_load8_u);
+    memarg(w, 0);
+    w.u8(OP.i32_and);
+  }
+  w.u8(OP.i32_const).sleb32(mask).u8(OP.i32_and);
+  w.hint(true).u8x2(OP.br_if, 1).u8(OP.end);
+  get(w, addr).u8(OP.i32_wrap_i64);
+  get(w, addr).u8(OP.i64_const).sleb32(32).u8(OP.i64_shr_u).u8(OP.i32_wrap_i64);
+  w.u8(OP.i32_const).sleb32(size);
+  w.u8(OP.i32_const).sleb32(write ? 1 : 0);
+  w.u8(OP.i32_const).sleb32(pc);
+  w.u8(OP.call).uleb(IMPORT_CHECK);
+  w.u8(OP.end);
+  get(w, addr).u8(OP.i32_wrap_i64);
+  return 0;
+}
+
+/** dst = *(size *)(src + off), zero- or sign-extended. */
+export function emitLoad(
+  w: ByteWriter,
+  form: JitForm,
+  d: number,
+  s: number,
+  off: number,
+  pc: number,
+  checked: boolean,
+): void {
+  const offset = emitAddress(w, s, off, form.size, false, pc, checked);
+  w.u8(form.signed ? LOAD_SIGNED[form.size]! : LOAD[form.size]!);
+  memarg(w, offset);
+  set(w, d);
+}
+
+/** *(size *)(dst + off) = src register (stx) or imm (st, sign-extended). */
+export function emitStore(
+  w: ByteWriter,
+  form: JitForm,
+  d: number,
+  s: number,
+  off: number,
+  imm: number,
+  pc: number,
+  checked: boolean,
+): void {
+  const offset = emitAddress(w, d, off, form.size, true, pc, checked);
+  if (form.kind === 'st') w.u8(OP.i64_const).sleb32(imm);
+  else get(w, s);
+  w.u8(STORE[form.size]!);
+  memarg(w, offset);
+}
+
+const ATOMIC_OP: Record<number, number> = {
+  [BPF_ADD]: OP.i64_add,
+  [BPF_OR]: OP.i64_or,
+  [BPF_AND]: OP.i64_and,
+  [BPF_XOR]: OP.i64_xor,
+};
+
+/** The atomic read-modify-write forms, 32 or 64 bits wide. */
+export function emitAtomic(
+  w: ByteWriter,
+  form: JitForm,
+  d: number,
+  s: number,
+  off: number,
+  pc: number,
+  checked: boolean,
+): void {
+  const size = form.size;
+  const offset = emitAddress(w, d, off, size, true, pc, checked);
+  if (offset !== 0) w.u8(OP.i32_const).sleb32(offset).u8(OP.i32_add);
+  w.u8(OP.local_tee).uleb(A32);
+  w.u8(size === 4 ? OP.i64_load32_u : OP.i64_load);
+  memarg(w, 0);
+  set(w, T1);
+  const store = size === 4 ? OP.i64_store32 : OP.i64_store;
+  const op = form.op;
+  if (op === BPF_CMPXCHG) {
+    // if (old == r0) *addr = src; r0 = old   (32-bit: compares and returns the low halves)
+    get(w, T1);
+    get(w, 0);
+    if (size === 4) w.u8(OP.i64_const).sleb64(-1, 0).u8(OP.i64_and);
+    w.u8(OP.i64_eq).u8x2(OP.if, VOID);
+    get(w, A32);
+    get(w, s).u8(store);
+    memarg(w, 0);
+    w.u8(OP.end);
+    get(w, T1);
+    set(w, 0);
+    return;
+  }
+  get(w, A32);
+  if (op === BPF_XCHG) {
+    get(w, s);
+  } else {
+    get(w, T1);
+    get(w, s).u8(ATOMIC_OP[op & ~1]!);
+  }
+  w.u8(store);
+  memarg(w, 0);
+  if (op & 1) {
+    get(w, T1);
+    set(w, s);
+  }
+}
+
+/**
+ * r0 = ntoh(*(size *)(packet + imm [+ src])). Out of the packet ends the whole program with r0 = 0, as the kernel
+ * does: set the halt flag and return (callers see the flag and return too). `emitReturn` returns from the function,
+ * `emitFault` leaves for the fault handler (inside an if).
+ */
+export function emitPacketLoad(
+  w: ByteWriter,
+  form: JitForm,
+  s: number,
+  imm: number,
+  emitReturn: () => void,
+  emitFault: (kind: number) => void,
+): void {
+  const size = form.size;
+  w.u8(OP.i32_const).sleb32(imm);
+  if (form.kind === 'ld_ind') get(w, s).u8(OP.i32_wrap_i64).u8(OP.i32_add);
+  set(w, A32);
+  w.u8(OP.global_get).uleb(GLOBAL_PACKET_LENGTH).u8(OP.i32_const).sleb32(0).u8(OP.i32_lt_s).u8x2(OP.if, VOID);
+  emitFault(FAULT_NO_PACKET);
+  w.u8(OP.end);
+  // (u64)(u32)offset + size > packet length: a negative offset is out of bounds too
+  get(w, A32).u8(OP.i64_extend_i32_u).u8(OP.i64_const).sleb32(size).u8(OP.i64_add);
+  w.u8(OP.global_get).uleb(GLOBAL_PACKET_LENGTH).u8(OP.i64_extend_i32_u).u8(OP.i64_gt_u).u8x2(OP.if, VOID);
+  w.u8(OP.i64_const).sleb32(0);
+  set(w, 0);
+  w.u8(OP.i32_const).sleb32(1).u8(OP.global_set).uleb(GLOBAL_HALT);
+  emitReturn();
+  w.u8(OP.end);
+  w.u8(OP.global_get).uleb(GLOBAL_PACKET_START);
+  get(w, A32).u8(OP.i32_add);
+  if (size === 1) {
+    w.u8(OP.i64_load8_u);
+    memarg(w, 0);
+  } else if (size === 2) {
+    w.u8(OP.i32_load16_u);
+    memarg(w, 0);
+    w.u8(OP.local_tee).uleb(A32).u8(OP.i32_const).sleb32(8).u8(OP.i32_shl);
+    get(w, A32).u8(OP.i32_const).sleb32(8).u8(OP.i32_shr_u).u8(OP.i32_or);
+    w.u8(OP.i32_const).sleb32(0xffff).u8(OP.i32_and).u8(OP.i64_extend_i32_u);
+  } else {
+    w.u8(OP.i32_load);
+    memarg(w, 0);
+    w.u8(OP.local_tee).uleb(A32).u8(OP.i32_const).sleb32(8).u8(OP.i32_rotl);
+    w.u8(OP.i32_const).sleb32(0x00ff00ff).u8(OP.i32_and);
+    get(w, A32).u8(OP.i32_const).sleb32(8).u8(OP.i32_rotr);
+    w.u8(OP.i32_const)
+      .sleb32(0xff00ff00 | 0)
+      .u8(OP.i32_and)
+      .u8(OP.i32_or)
+      .u8(OP.i64_extend_i32_u);
+  }
+  set(w, 0);
+}

@@ -1,0 +1,32 @@
+/**
+ * The functions and globals a compiled module imports or defines, by index. The imported JS functions take i32
+ * arguments (and the budget as an f64): no BigInt crosses the boundary. They throw the interpreter's VmFault when
+ * the program must stop; `fault` and `budget` are only called from a function's trap handler, outside its loops.
+ */
+
+/**
+ * helper(id, idHigh, pc, depth, budget: f64) -> budget: runs a helper on the register file (r1..r5 in, r0 out). The
+ * depth and budget go along because a helper may run callbacks of the program, and a tail call runs another program.
+ */
+export const IMPORT_HELPER = 0;
+/** check(addrLo, addrHigh, size, write, pc): the slow path of a memory access; returns if valid, else faults. */
+export const IMPORT_CHECK = 1;
+/** fault(kind, pc): throws the VmFault `kind` (one of FAULT_*). */
+export const IMPORT_FAULT = 2;
+/** budget(segmentStartPc, remaining): throws the budget fault at the instruction where the budget runs out. */
+export const IMPORT_BUDGET = 3;
+export const IMPORT_COUNT = 4;
+
+export const FAULT_OUTSIDE = 0;
+export const FAULT_LDDW_TAIL = 1;
+export const FAULT_KFUNC = 2;
+export const FAULT_CALL_DEPTH = 3;
+export const FAULT_NO_PACKET = 4;
+
+/** Set when LD_ABS/LD_IND ended the program from inside a BPF function: callers return at once. */
+export const GLOBAL_HALT = 0;
+export const GLOBAL_PACKET_START = 1;
+/** Packet length, or -1 without a packet. */
+export const GLOBAL_PACKET_LENGTH = 2;
+/** Set by the helper import when a tail call ran another program in this frame: the caller returns its results. */
+export const GLOBAL_TAILED = 3;

@@ -1,0 +1,56 @@
+/**
+ * What the checker carries while it runs (struct bpf_verifier_env): the program, its maps and type, the
+ * privilege level, id generation, counters and the log.
+ */
+import type { Instruction } from '../isa/instruction.js';
+import { VerifierReject } from './errors.js';
+import type { ProgTypeInfo } from './prog-types.js';
+import { formatReg } from './reg.js';
+import type { VerifierState } from './state.js';
+import { curFrame } from './state.js';
+import type { Layout } from './structure.js';
+
+/** What the verifier needs to know about a map (the loader fills it from the object's map definitions). */
+export interface MapInfo {
+  /** MapType value (src/maps/types.ts). */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  name?: string;
+  flags?: number;
+}
+
+export interface Env {
+  readonly layout: Layout;
+  readonly prog: ProgTypeInfo;
+  readonly maps: readonly MapInfo[];
+  /** Root (CAP_BPF, CAP_PERFMON): pointer leaks, uninitialised stack reads and bounded loops are allowed. */
+  readonly priv: boolean;
+  idGen: number;
+  processed: number;
+  /** The instruction being checked (slot index). */
+  pc: number;
+  insn: Instruction;
+  state: VerifierState;
+}
+
+export function newId(env: Env): number {
+  return ++env.idGen;
+}
+
+/** Throws the rejection for the current instruction. */
+export function reject(env: Env, message: string, regs: readonly number[] = [], suggestion?: string): never {
+  throw new VerifierReject(message, env.pc, regs, suggestion);
+}
+
+export function mapName(env: Env, index: number): string {
+  const m = env.maps[index];
+  return m?.name ?? `map${index}`;
+}
+
+/** `R1=ctx()` style text of one register of the current frame. */
+export function describeReg(env: Env, regno: number): string {
+  const r = curFrame(env.state).regs[regno];
+  return r ? `R${regno}=${formatReg(r, (i) => mapName(env, i))}` : `R${regno}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * Register state (struct bpf_reg_state): what the verifier knows about one register. A pointer keeps its fixed
+ * offset in `off` and its variable offset in `s` (the same tnum and bounds a scalar has), as the kernel does.
+ */
+import { copyScalar, formatScalar, isConst, knownScalar, type Scalar, unknownScalar } from './scalar.js';
+
+export type RegType =
+  | 'not_init'
+  | 'scalar'
+  | 'ctx'
+  | 'map_ptr'
+  | 'map_value'
+  | 'map_key'
+  | 'stack'
+  | 'pkt'
+  | 'pkt_meta'
+  | 'pkt_end'
+  | 'mem'
+  | 'ringbuf_mem'
+  | 'func'
+  | 'sock_common'
+  | 'sock'
+  | 'tp_buffer'
+  | 'btf_id';
+
+export interface Reg {
+  type: RegType;
+  /** PTR_MAYBE_NULL: the `_or_null` variants. */
+  maybeNull: boolean;
+  /** Fixed pointer offset. */
+  off: number;
+  /** Scalar value, or a pointer's variable offset. */
+  s: Scalar;
+  /** Shared by registers holding the same value (linked scalars, copies of one nullable pointer, pkt pointers). */
+  id: number;
+  /** Acquired reference this register holds (ringbuf record, socket), 0 for none. */
+  refObjId: number;
+  /** Packet pointers: bytes known to be in the packet from `off` (r=). */
+  range: number;
+  /** map_ptr / map_value / map_key: index into the program's maps. */
+  map: number;
+  /** mem / ringbuf_mem: size of the memory. */
+  memSize: number;
+  /** stack: frame number the pointer points into. */
+  frameno: number;
+  /** func: subprogram index. */
+  subprog: number;
+}
+
+export function notInit(): Reg {
+  return {
+    type: 'not_init',
+    maybeNull: false,
+    off: 0,
+    s: unknownScalar(),
+    id: 0,
+    refObjId: 0,
+    range: 0,
+    map: -1,
+    memSize: 0,
+    frameno: 0,
+    subprog: -1,
+  };
+}
+
+export function scalarReg(s: Scalar = unknownScalar()): Reg {
+  return { ...notInit(), type: 'scalar', s };
+}
+
+export function constReg(v: bigint): Reg {
+  return scalarReg(knownScalar(v));
+}
+
+/** A pointer of `type` with offset 0 and a known-zero variable part (mark_reg_known_zero). */
+export function ptrReg(type: RegType, extra: Partial<Reg> = {}): Reg {
+  return { ...notInit(), type, s: knownScalar(0n), ...extra };
+}
+
+export const copyReg = (r: Reg): Reg => ({ ...r, s: copyScalar(r.s) });
+
+export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
+export const isPktPointer = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
+export const isPktAny = (r: Reg): boolean => isPktPointer(r) || r.type === 'pkt_end';
+
+/** The kernel's reg_type_str: `map_value_or_null`, `fp`, `pkt_end`, `scalar`... */
+export function regTypeName(r: Reg): string {
+  const base: Record<RegType, string> = {
+    not_init: '?',
+    scalar: 'scalar',
+    ctx: 'ctx',
+    map_ptr: 'map_ptr',
+    map_value: 'map_value',
+    map_key: 'map_key',
+    stack: 'fp',
+    pkt: 'pkt',
+    pkt_meta: 'pkt_meta',
+    pkt_end: 'pkt_end',
+    mem: 'mem',
+    ringbuf_mem: 'ringbuf_mem',
+    func: 'func',
+    sock_common: 'sock_common',
+    sock: 'sock',
+    tp_buffer: 'tp_buffer',
+    btf_id: 'ptr_',
+  };
+  const name = r.type === 'ringbuf_mem' ? 'mem' : base[r.type];
+  const prefix = r.type === 'ringbuf_mem' ? 'ringbuf_' : '';
+  return `${prefix}${name}${r.maybeNull ? '_or_null' : ''}`;
+}
+
+/** One register as the kernel's state log prints it (`R1=ctx()`, `R0=map_value(map=m,ks=4,vs=8)`, `R2=pkt(r=14)`). */
+export function formatReg(r: Reg, mapName?: (index: number) => string): string {
+  if (r.type === 'not_init') return 'not_init';
+  if (r.type === 'scalar') {
+    const text = formatScalar(r.s);
+    return r.id && !isConst(r.s) ? text.replace('scalar(', `scalar(id=${r.id}${text === 'scalar()' ? '' : ','}`) : text;
+  }
+  if (r.type === 'stack') {
+    const varPart = isConst(r.s) ? '' : `,${formatScalar(r.s)}`;
+    return `fp${r.off}${varPart}`;
+  }
+  const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id}`);
+  if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  if (r.type === 'map_ptr' || r.type === 'map_value' || r.type === 'map_key') {
+    parts.push(`map=${mapName ? mapName(r.map) : r.map}`);
+  }
+  if (r.off) parts.push(`off=${r.off}`);
+  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${r.range}`);
+  if (r.type === 'mem' || r.type === 'ringbuf_mem') parts.push(`sz=${r.memSize}`);
+  if (!isConst(r.s) || r.s.t.value !== 0n) {
+    const text = formatScalar(r.s);
+    parts.push(text.startsWith('scalar(') ? text.slice(7, -1) : `var_off=${text}`);
+  }
+  return `${regTypeName(r)}(${parts.filter((p) => p !== '').join(',')})`;
+}

@@ -1,0 +1,148 @@
+import { helperName } from '../../isa/helper-ids.js';
+import { u32Key } from '../../maps/array.js';
+import { VmFault } from '../fault.js';
+import type { HelperCall, HelperTable } from '../helper.js';
+import type { XdpFrame } from '../invocation.js';
+import type { VmRuntime } from '../runtime.js';
+import { mapArg, pointerArg, readArg, sizeArg } from './args.js';
+
+export const REDIRECT = 23;
+export const SKB_LOAD_BYTES = 26;
+export const CSUM_DIFF = 28;
+export const XDP_ADJUST_HEAD = 44;
+export const REDIRECT_MAP = 51;
+export const XDP_ADJUST_META = 54;
+export const XDP_ADJUST_TAIL = 65;
+
+const EINVAL = 22;
+const EFAULT = 14;
+const EACCES = 13;
+const ETH_HLEN = 14;
+/** sizeof(struct xdp_frame): the kernel keeps it at the start of the headroom, so data can never move into it. */
+export const XDP_FRAME_SIZE = 40;
+/** Most metadata bytes XDP may put before the packet. */
+const XDP_META_MAX = 32;
+const BPF_F_INGRESS = 1;
+const TC_ACT_SHOT = 2;
+const XDP_ABORTED = 0;
+const XDP_REDIRECT = 4;
+const XDP_ACTION_MASK = 3;
+
+/** Packet helpers of skb and XDP programs: reading packet bytes, checksums, resizing XDP frames, redirects. */
+export function definePacketHelpers(table: HelperTable, rt: VmRuntime): void {
+  table.define(SKB_LOAD_BYTES, 'skb_load_bytes', (call) => {
+    const len = sizeArg(call, 4, SKB_LOAD_BYTES);
+    const dst = pointerArg(call, 3, len, true);
+    const packet = rt.current.packet;
+    if (!packet) throw needs(call, SKB_LOAD_BYTES, 'an skb');
+    const offset = call.u64(2) & 0xffffffffn;
+    const u8 = call.space.u8;
+    if (len === 0 || offset > 0x7fffffffn || Number(offset) + len > packet.length) {
+      u8.fill(0, dst, dst + len);
+      return -EFAULT;
+    }
+    u8.copyWithin(dst, packet.start + Number(offset), packet.start + Number(offset) + len);
+    return 0;
+  });
+
+  table.define(CSUM_DIFF, 'csum_diff', (call) => {
+    const fromSize = sizeArg(call, 2, CSUM_DIFF);
+    const toSize = sizeArg(call, 4, CSUM_DIFF);
+    if ((fromSize | toSize) & 3 || fromSize + toSize > 512) return -EINVAL;
+    const from = readArg(call, 1, fromSize);
+    const to = readArg(call, 3, toSize);
+    return csumDiff(from, to, Number(call.u64(5) & 0xffffffffn));
+  });
+
+  table.define(XDP_ADJUST_HEAD, 'xdp_adjust_head', (call) => {
+    const f = xdpFrame(rt, call, XDP_ADJUST_HEAD);
+    const delta = call.i32(2);
+    const metalen = f.data - f.dataMeta;
+    const data = f.data + delta;
+    if (data < f.hardStart + XDP_FRAME_SIZE + metalen || data > f.dataEnd - ETH_HLEN) return -EINVAL;
+    if (metalen) call.space.u8.copyWithin(f.dataMeta + delta, f.dataMeta, f.data);
+    f.dataMeta += delta;
+    f.data = data;
+    syncXdpContext(call, f);
+    return 0;
+  });
+
+  table.define(XDP_ADJUST_META, 'xdp_adjust_meta', (call) => {
+    const f = xdpFrame(rt, call, XDP_ADJUST_META);
+    const meta = f.dataMeta + call.i32(2);
+    if (meta < f.hardStart + XDP_FRAME_SIZE || meta > f.data) return -EINVAL;
+    if (f.data - meta > XDP_META_MAX) return -EACCES;
+    f.dataMeta = meta;
+    syncXdpContext(call, f);
+    return 0;
+  });
+
+  table.define(XDP_ADJUST_TAIL, 'xdp_adjust_tail', (call) => {
+    const f = xdpFrame(rt, call, XDP_ADJUST_TAIL);
+    const delta = call.i32(2);
+    const end = f.dataEnd + delta;
+    if (end > f.frameEnd || end < f.data + ETH_HLEN) return -EINVAL;
+    // growing clears the new bytes, as the kernel does (they may hold an earlier packet's data)
+    if (delta > 0) call.space.u8.fill(0, f.dataEnd, end);
+    f.dataEnd = end;
+    syncXdpContext(call, f);
+    return 0;
+  });
+
+  table.define(REDIRECT, 'redirect', (call) => {
+    const verdict = rt.current.redirectVerdict;
+    if (verdict === undefined) throw needs(call, REDIRECT, 'a tc or XDP program');
+    const flags = Number(call.u64(2) & 0xffffffffn);
+    const xdp = rt.current.xdp !== undefined;
+    if (xdp ? flags !== 0 : flags & ~BPF_F_INGRESS) return xdp ? XDP_ABORTED : TC_ACT_SHOT;
+    rt.current.redirect = { kind: 'ifindex', ifindex: call.u32(1), flags };
+    return verdict;
+  });
+
+  table.define(REDIRECT_MAP, 'redirect_map', (call) => {
+    const map = mapArg(rt, call, 1, REDIRECT_MAP);
+    const key = call.u32(2);
+    const flags = Number(call.u64(3) & 0xffffffffn);
+    if (flags & ~(XDP_ACTION_MASK | 0x18)) return XDP_ABORTED;
+    if (map.keySize !== 4 || map.lookupElem(u32Key(key), rt.cpu) === 0) return flags & XDP_ACTION_MASK;
+    rt.current.redirect = { kind: 'map', map: map.name, key, flags };
+    return XDP_REDIRECT;
+  });
+}
+
+function needs(call: HelperCall, id: number, what: string): VmFault {
+  return new VmFault('helper', call.pc, `${helperName(id)} needs ${what} context`);
+}
+
+function xdpFrame(rt: VmRuntime, call: HelperCall, id: number): XdpFrame {
+  const f = rt.current.xdp;
+  if (!f) throw needs(call, id, 'an XDP');
+  return f;
+}
+
+/** Writes the frame's pointers back into the xdp_md the program reads (data, data_end, data_meta). */
+export function syncXdpContext(call: { space: HelperCall['space'] }, f: XdpFrame): void {
+  const view = call.space.view;
+  view.setUint32(f.ctx, f.data, true);
+  view.setUint32(f.ctx + 4, f.dataEnd, true);
+  view.setUint32(f.ctx + 8, f.dataMeta, true);
+}
+
+/**
+ * bpf_csum_diff: the one's-complement sum (x86-64 csum_partial, folded to 32 bits) of the inverted `from` words
+ * followed by the `to` words, starting from `seed`.
+ */
+export function csumDiff(from: Uint8Array, to: Uint8Array, seed: number): number {
+  let sum = seed >>> 0;
+  const add = (bytes: Uint8Array, invert: boolean) => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i + 4 <= bytes.length; i += 4) {
+      const w = view.getUint32(i, true);
+      sum += invert ? ~w >>> 0 : w;
+    }
+  };
+  add(from, true);
+  add(to, false);
+  while (sum > 0xffffffff) sum = (sum % 0x100000000) + Math.floor(sum / 0x100000000);
+  return sum;
+}
