@@ -9,6 +9,7 @@ import { benchBtf, formatBtfBenchTable } from './btf.js';
 import { main as kernelMapBench } from './kernel-map.js';
 import { main as kernelRingbufBench } from './kernel-ringbuf.js';
 import { main as pcapBench } from './pcap.js';
+import { benchObjects } from './object.js';
 import { benchPrograms } from './programs.js';
 import { main as vmMapsBench } from './vm-maps.js';
 import { printTable, timeNs } from './table.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   );
   benchInterpreter();
   vmMapsBench();
+  benchObjects();
 
   const btf = benchBtf();
   console.log(`\n${btf ? formatBtfBenchTable(btf) : 'BTF parse: /sys/kernel/btf/vmlinux is missing, skipped'}`);

@@ -33,7 +33,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpf.o'))) {
       const m = text.match(new RegExp(`struct \\{\\n((?:\\t\\tstruct ${type} \\*\\w+;\\n)*)\\t\\} ${field};`));
       return m ? [...m[1].matchAll(/\*(\w+);/g)].map((x) => x[1]) : [];
     };
-    const names = (field) => [...text.matchAll(new RegExp(`s->${field}\\[\\d+\\]\\.name = "([^"]+)";`, 'g'))].map((m) => m[1]);
+    const names = (field) =>
+      [...text.matchAll(new RegExp(`s->${field}\\[\\d+\\]\\.name = "([^"]+)";`, 'g'))].map((m) => m[1]);
     out.skeleton = {
       maps: block('bpf_map', 'maps'),
       mapNames: names('maps'),
@@ -42,7 +43,11 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpf.o'))) {
     };
   } else {
     out.skeleton = null;
-    out.skeletonError = readFileSync(join(dir, `${base}.skel.err`), 'utf8').trim().split('\n').slice(-2).join(' ');
+    out.skeletonError = readFileSync(join(dir, `${base}.skel.err`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' ');
   }
   writeFileSync(join(dir, `${base}.expect.json`), `${JSON.stringify(out, null, 2)}\n`);
 }

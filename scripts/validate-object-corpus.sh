@@ -26,7 +26,7 @@ export CLANG work sel src multiarch
 compile='f=$1; tag=$2; base=$tag-$(basename "${f%.c}"); out="$work/obj/$base.o"
 [ -f "$out" ] && exit 0
 "$CLANG" -O2 -g -target bpf -D__TARGET_ARCH_x86 -D__x86_64__ -Wno-everything \
-  -I"$work" -I"$sel" -I"$sel/progs" -I"$src/tools/lib" -I"$src/samples/bpf" -I/usr/include \
+  -I"$work" -I"$sel" -I"$sel/progs" -I"$src/tools/lib" -I"$src/samples/bpf" -I/usr/include -I/usr/include/bpf \
   -idirafter "/usr/include/$multiarch" -c "$f" -o "$out" 2> "$work/log/$base.log" || rm -f "$out"
 exit 0'
 ls "$sel"/progs/*.c | xargs -P "$(nproc)" -I{} sh -c "$compile" _ {} selftests

@@ -67,4 +67,16 @@ export { BPF_SOCK, BPF_SOCK_OPS, PERF_EVENT_DATA, PT_REGS } from './vm/progtypes
 export { XDP_MD } from './vm/progtypes/xdp.js';
 export type { TaskInfo } from './vm/task.js';
 export { formatTraceLine, type TraceEntry, TracePipe } from './vm/trace-pipe.js';
-export { loadObjectSpec } from './object/load.js';
+export {
+  formatObjectSummary,
+  formatProgramListing,
+  getVariable,
+  loadObjectSpec,
+  ObjectError,
+  objectSpecFromElf,
+  progTypeName,
+  SECTION_DEFS,
+  sectionKind,
+  setVariable,
+  summarizeObject,
+} from './object/index.js';
