@@ -160,7 +160,7 @@ export function formatListing(insns: readonly CbpfInsn[]): string {
 /** `tcpdump -dd`: a C array initializer. */
 export function formatC(insns: readonly CbpfInsn[]): string {
   const h = (v: number, w: number): string => `0x${v.toString(16).padStart(w, '0')}`;
-  return insns.map((p) => `{ ${h(p.code, 2)}, ${p.jt}, ${p.jf}, ${h(p.k >>> 0, 8)} },`).join('\n');
+  return insns.map((p) => `{ 0x${p.code.toString(16)}, ${p.jt}, ${p.jf}, ${h(p.k >>> 0, 8)} },`).join('\n');
 }
 
 /** `tcpdump -ddd`: the instruction count, then "code jt jf k" in decimal. */

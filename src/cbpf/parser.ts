@@ -595,14 +595,19 @@ class Parser {
     return genRelation(this.cs, code, a0, a1, reversed);
   }
 
-  /** Arithmetic by precedence climbing (yacc's %left levels). */
+  /**
+   * Arithmetic by precedence climbing (yacc's %left levels). libpcap's grammar gives `^` and `%` no precedence, so
+   * bison resolves their conflicts by shifting: they always bind to everything on their right, and `a - 1 ^ 3` is
+   * `a - (1 ^ 3)`.
+   */
   private arth(minPrec: number): Arth {
     let left = this.arthPrimary();
     for (;;) {
       const op = ARITH[this.tok.kind];
-      if (!op || op[0] <= minPrec) return left;
+      const ungrouped = this.tok.kind === '^' || this.tok.kind === '%';
+      if (!op || (!ungrouped && op[0] <= minPrec)) return left;
       this.next();
-      const right = this.arth(op[0]);
+      const right = this.arth(ungrouped ? 0 : op[0]);
       left = genArth(this.cs, op[1], left, right);
     }
   }
