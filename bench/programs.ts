@@ -1,8 +1,8 @@
 /**
- * The benchmark programs (C sources in bench/programs/, compiled by scripts/build-bench-programs.sh) with the input
- * each runs on and an independent JavaScript computation of its expected result.
+ * The benchmark programs (C sources in bench/programs/, compiled by scripts/build-bench-programs.sh as raw programs
+ * and as XDP objects) with the input each runs on and an independent JavaScript computation of its expected result.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface BenchProgram {
@@ -32,13 +32,10 @@ export function packetInput(size = 1500): Uint8Array {
   return p;
 }
 
-const programsDir = join(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  '..',
-  '..',
-  'bench',
-  'programs',
-);
+/** bench/programs beside the compiled bench (dist/bench), or under the working directory (other build dirs). */
+const here = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
+const besideBuild = join(here, '..', '..', 'bench', 'programs');
+export const programsDir = existsSync(besideBuild) ? besideBuild : join(process.cwd(), 'bench', 'programs');
 
 function load(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(programsDir, `${name}.bin`)));

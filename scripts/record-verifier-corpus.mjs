@@ -3,7 +3,12 @@
  * Records the verifier corpus: loads every case of verifier-corpus-cases.mjs into THIS machine's kernel (root)
  * with the kernel backend and writes test/fixtures/verifier/corpus.jsonl, one JSON object a line:
  *   {name, type, asm | hex, maps?, verdict, kernel_message, kernel: uname -r}
- * `kernel_message` is the log's last line(s) before "processed ...": the message that names the broken rule.
+ * then every program of the object fixtures (test/fixtures/objects, test/fixtures/kernel), loaded as libbpf would
+ * (maps, BTF, CO-RE) one program at a time:
+ *   {name: "object:DIR/FILE:PROGRAM", object, program, type: section, verdict, kernel_message, kernel_time_us,
+ *    kernel_processed, kernel}
+ * with verdict "unavailable" when the kernel could not judge it (no trampolines for fentry here: EPERM, no log).
+ * `kernel_message` is the log's last line(s) before the statistics: the message that names the broken rule.
  *
  * Usage: node scripts/record-verifier-corpus.mjs [BUILD_DIR]   (BUILD_DIR: tsc output, default dist)
  */
@@ -12,6 +17,7 @@ import { release } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cases, rawCases } from './verifier-corpus-cases.mjs';
+import { kernelObjectLoader, objectFixtures } from './verifier-kernel-objects.mjs';
 
 const build = resolve(process.argv[2] ?? 'dist');
 const load = (p) => import(pathToFileURL(`${build}/${p}`).href);
@@ -26,7 +32,9 @@ export function kernelMessage(log) {
     .replace(/processed \d+ insns/g, '\n$&')
     .split('\n')
     .filter((l) => l !== '');
-  const end = lines.findIndex((l) => l.startsWith('processed '));
+  const end = lines.findIndex(
+    (l) => l.startsWith('processed ') || l.startsWith('verification time ') || /^stack depth \d/.test(l),
+  );
   const body = end < 0 ? lines : lines.slice(0, end);
   const msg = [];
   for (let i = body.length - 1; i >= 0; i--) {
@@ -82,6 +90,24 @@ for (const c of cases()) {
 for (const c of rawCases()) {
   lines.push(JSON.stringify({ name: c.name, type: c.type, hex: hexOf(c.insns), ...run(c, c.insns), kernel }));
 }
+const objects = await kernelObjectLoader(build, kernelMessage);
+for (const path of objectFixtures()) {
+  for (const program of objects.spec(path).programs) {
+    const r = objects.load(path, program.name);
+    const judged = r.kernel_time_us !== undefined || !r.kernel_message.startsWith('(');
+    lines.push(
+      JSON.stringify({
+        name: `object:${path.replace('test/fixtures/', '')}:${program.name}`,
+        object: path,
+        program: program.name,
+        type: program.section,
+        ...r,
+        verdict: judged ? r.verdict : 'unavailable',
+        kernel,
+      }),
+    );
+  }
+}
 const names = new Set();
 for (const l of lines) {
   const n = JSON.parse(l).name;
@@ -89,5 +115,7 @@ for (const l of lines) {
   names.add(n);
 }
 writeFileSync('test/fixtures/verifier/corpus.jsonl', `${lines.join('\n')}\n`);
-const rejected = lines.filter((l) => JSON.parse(l).verdict === 'rejected').length;
-console.log(`${lines.length} cases recorded on ${kernel}: ${lines.length - rejected} accepted, ${rejected} rejected`);
+const count = (v) => lines.filter((l) => JSON.parse(l).verdict === v).length;
+console.log(
+  `${lines.length} cases recorded on ${kernel}: ${count('accepted')} accepted, ${count('rejected')} rejected, ${count('unavailable')} unavailable`,
+);

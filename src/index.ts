@@ -44,10 +44,11 @@ export {
   type VerifyOptions,
   VerifyOptionsError,
   type VerifyResult,
+  verifyObjectProgram,
   verifyProgram,
 } from './verifier/index.js';
 export { type Hook, type HookKind, hookOf } from './vm/attach-target.js';
-export { type LoadCollectionOptions, loadCollection, VmCollection } from './vm/collection.js';
+export { type LoadCollectionOptions, loadCollection, type VmBackend, VmCollection } from './vm/collection.js';
 export { type EventOrigin, type EventPayload, type FiredRun, type ProbePayload, VmEvents } from './vm/events.js';
 export type { Executor } from './vm/executor.js';
 export { formatLog2Histogram, formatLog2Histograms } from './vm/histogram.js';

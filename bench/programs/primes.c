@@ -4,7 +4,7 @@ PROG {
   u32 count = 0;
   for (u32 n = 2; n < 2000; n++) {
     u32 prime = 1;
-    for (u32 d = 2; d * d <= n; d++) {
+    for (u32 d = 2; d < 45 && d * d <= n; d++) {
       if (n % d == 0) { prime = 0; break; }
     }
     count += prime;

@@ -12,6 +12,15 @@ export function parseBackend(name: string): BackendName {
 }
 
 /**
+ * The backend of a run without --backend: the JIT when the program runs more than once (--repeat > 1, every packet
+ * of a capture), where compiling pays for itself; the interpreter for a single run, where it would not (the crossover
+ * is measured in docs/backends.md).
+ */
+export function defaultBackend(runs: { repeat: number; pcap?: unknown }): BackendName {
+  return runs.repeat > 1 || runs.pcap !== undefined ? 'jit' : 'vm';
+}
+
+/**
  * A runner for raw programs (r1 = memory, r2 = length) on the chosen backend. The VM and JIT share the userspace
  * runtime; the kernel backend loads each program into Linux and test-runs it.
  */

@@ -9,6 +9,7 @@
 import { BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import type { Predecoded } from '../vm/predecode.js';
 import { SLOT_LDDW_TAIL } from '../vm/predecode.js';
+import { JitCompileError } from './errors.js';
 import type { JitForm } from './forms.js';
 
 export type VirtualKind = 'outside' | 'lddw-tail';
@@ -63,11 +64,22 @@ export function targetOf(p: Predecoded, forms: readonly (JitForm | undefined)[],
 
 const slots = (forms: readonly (JitForm | undefined)[], pc: number): number => (forms[pc]?.kind === 'lddw' ? 2 : 1);
 
-export function buildCfg(p: Predecoded, forms: readonly (JitForm | undefined)[]): Cfg {
+/**
+ * `entries`: more function entries than calls and lddw src=4 show, such as the callbacks of a program whose
+ * function references a linker already resolved to addresses (the VM collection's programs).
+ */
+export function buildCfg(p: Predecoded, forms: readonly (JitForm | undefined)[], entries: Iterable<number> = []): Cfg {
   const n = p.length;
   const leader = new Uint8Array(n + 1);
   leader[0] = 1;
   const callTargets: number[] = [0];
+  for (const entry of entries) {
+    if (!Number.isInteger(entry) || entry < 0 || entry >= n || forms[entry] === undefined) {
+      throw new JitCompileError(`function entry ${entry} is not an instruction of the program`);
+    }
+    leader[entry] = 1;
+    callTargets.push(entry);
+  }
   for (let pc = 0; pc < n; pc += slots(forms, pc)) {
     const form = forms[pc]!;
     const target = targetOf(p, forms, pc);

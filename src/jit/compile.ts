@@ -43,6 +43,11 @@ export interface JitOptions {
   controlFlow?: 'auto' | 'dispatcher';
   /** Tail-call targets and callback functions, as for the interpreter. */
   links?: InterpreterLinks;
+  /**
+   * Callback entry pcs of a program (this one or a tail-call target) that its code does not show: a loader that
+   * resolved lddw src=4 function references to addresses (as the VM collection does) names them here.
+   */
+  callbackEntries?: (program: Predecoded) => Iterable<number> | undefined;
 }
 
 /** Wall-clock cost of a compilation, in milliseconds. */
@@ -73,6 +78,8 @@ interface SharedRun {
   budget: number;
   tailCalls: number;
   packet: PacketWindow | undefined;
+  /** The program executing now (the root, a tail-call target or a callback's program), for fault reports. */
+  active: Predecoded;
   /** Tail-call targets compiled so far, by program. */
   readonly compiled: Map<Predecoded, JitProgram>;
 }
@@ -112,7 +119,13 @@ export class JitProgram implements Executor {
     this.program = Array.isArray(insns) ? predecode(insns as Instruction[]) : (insns as Predecoded);
     this.stack = options.stack ?? space.alloc(STACK_FRAME_SIZE * MAX_CALL_FRAMES, 'stack', 'stack');
     this.registers = options.registers ?? space.reserve(11 * 8);
-    this.shared = shared ?? { budget: DEFAULT_BUDGET, tailCalls: 0, packet: undefined, compiled: new Map() };
+    this.shared = shared ?? {
+      budget: DEFAULT_BUDGET,
+      tailCalls: 0,
+      packet: undefined,
+      active: this.program,
+      compiled: new Map(),
+    };
     this.call = new RegisterFileCall(space, this.registers, (fn, args) => this.invoke(fn, args));
     const links = options.links;
     const built = emitModule(this.program, {
@@ -123,6 +136,7 @@ export class JitProgram implements Executor {
       structured: options.controlFlow !== 'dispatcher',
       tailCalls: links?.tailCallTarget !== undefined,
       callbacks: links?.functionAt !== undefined,
+      entries: options.callbackEntries?.(this.program),
     });
     this.wasm = built.bytes;
     this.layout = built.layout;
@@ -145,6 +159,14 @@ export class JitProgram implements Executor {
     return this.stack.start + this.stack.size;
   }
 
+  /**
+   * The program executing now: this one, or the tail-call target or callback program a fault came from (as the
+   * interpreter's `active`). Left as it was when a run throws, so the fault can be attributed.
+   */
+  get active(): Predecoded {
+    return this.shared.active;
+  }
+
   run(options: RunOptions = {}): RunResult {
     const w = this.argWords;
     setArgs(w, options.args);
@@ -152,6 +174,7 @@ export class JitProgram implements Executor {
     const shared = this.shared;
     shared.budget = budget;
     shared.tailCalls = 0;
+    shared.active = this.program;
     const packet = (shared.packet = options.packet);
     const wasmBudget = Math.max(0, Math.min(budget, Number.MAX_SAFE_INTEGER));
     let remaining: number;
@@ -249,6 +272,7 @@ export class JitProgram implements Executor {
     }
     shared.tailCalls++;
     const jit = this.compiledFor(target);
+    shared.active = target;
     const packet = shared.packet;
     const remaining = jit.exports.enter(depth, budget, packet ? packet.start : 0, packet ? packet.length : -1);
     if (jit.exports.halt.value) this.exports.halt.value = 1;
@@ -269,6 +293,8 @@ export class JitProgram implements Executor {
       throw new VmFault('call-depth', pc, `more than ${MAX_CALL_FRAMES} nested calls (callback)`);
     }
     const saved = this.call.file().slice(2, 22);
+    const savedActive = this.shared.active;
+    this.shared.active = jit.program;
     const w = new Int32Array(10);
     setArgs(w, args);
     const packet = this.shared.packet;
@@ -285,6 +311,7 @@ export class JitProgram implements Executor {
     const regs = this.call.file();
     const r0 = toBig(regs[0]!, regs[1]!);
     regs.set(saved, 2);
+    this.shared.active = savedActive;
     this.budgetNow = remaining;
     this.call.pc = pc;
     return r0;

@@ -21,6 +21,8 @@ export interface ModuleOptions {
   structured: boolean;
   tailCalls: boolean;
   callbacks: boolean;
+  /** Function entries the code does not show (callbacks whose references were linked to addresses). */
+  entries?: Iterable<number>;
 }
 
 export interface ModuleLayout {
@@ -38,7 +40,7 @@ const ARGS: readonly (typeof I32)[] = [I32, I32, I32, I32, I32, I32, I32, I32, I
 export function emitModule(p: Predecoded, options: ModuleOptions): { bytes: Uint8Array; layout: ModuleLayout } {
   const { registers, frameTop } = options;
   const forms = jitForms(p);
-  const cfg = buildCfg(p, forms);
+  const cfg = buildCfg(p, forms, options.entries);
   const funcIndex = new Map<number, number>();
   const functionIndex = new Map<number, number>();
   for (const [i, fn] of cfg.functions.entries()) {

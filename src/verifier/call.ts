@@ -84,6 +84,11 @@ export function checkHelperCall(env: Env, insn: Instruction): void {
     case 'map_value_or_null': {
       // An array lookup with a constant key below max_entries cannot fail (can_elide_value_nullness).
       const map = meta.map === undefined ? undefined : env.maps[meta.map];
+      // A map-in-map lookup yields the inner map (CONST_PTR_TO_MAP of the inner template) once null-checked.
+      if (map?.inner !== undefined && (map.type === MapType.ARRAY_OF_MAPS || map.type === MapType.HASH_OF_MAPS)) {
+        frame.regs[0] = ptrReg('map_ptr', { maybeNull: true, map: map.inner, id: ++env.idGen });
+        break;
+      }
       const known = meta.constKey;
       const sure =
         map &&

@@ -19,6 +19,8 @@ export interface MapInfo {
   maxEntries: number;
   name?: string;
   flags?: number;
+  /** ARRAY_OF_MAPS / HASH_OF_MAPS: index (in the same list) of the inner map template a lookup yields. */
+  inner?: number;
 }
 
 export interface Env {

@@ -37,6 +37,8 @@ export interface HelperProto {
 }
 
 const TRACING: readonly ProgTypeName[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'];
+/** Maps without keys that push/peek work on (the bloom filter adds and tests with them). */
+const QUEUE_LIKE: readonly number[] = [MapType.QUEUE, MapType.STACK, MapType.BLOOM_FILTER];
 const SKB: readonly ProgTypeName[] = ['socket_filter', 'sched_cls', 'cgroup_skb', 'sk_skb'];
 
 const table: HelperProto[] = [
@@ -136,6 +138,11 @@ const table: HelperProto[] = [
   { id: 118, name: 'jiffies64', args: [], ret: 'int' },
   { id: 80, name: 'get_current_cgroup_id', args: [], ret: 'int' },
   { id: 208, name: 'ktime_get_tai_ns', args: [], ret: 'int' },
+  { id: 87, name: 'map_push_elem', args: ['map', 'map_value', 'anything'], ret: 'int', mapTypes: QUEUE_LIKE },
+  // The kernel lets pop/peek fill uninitialised stack (ARG_PTR_TO_MAP_VALUE | MEM_UNINIT); tsbpf asks for
+  // readable bytes, which root programs have anyway (uninitialised stack reads are allowed to them).
+  { id: 88, name: 'map_pop_elem', args: ['map', 'map_value'], ret: 'int', mapTypes: [MapType.QUEUE, MapType.STACK] },
+  { id: 89, name: 'map_peek_elem', args: ['map', 'map_value'], ret: 'int', mapTypes: QUEUE_LIKE },
 ];
 
 export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map(table.map((h) => [h.id, h]));
@@ -153,4 +160,7 @@ export const MAP_ONLY_HELPERS: ReadonlyMap<number, readonly number[]> = new Map(
   [MapType.DEVMAP_HASH, [51]],
   [MapType.CPUMAP, [51]],
   [MapType.XSKMAP, [51, 1]],
+  [MapType.QUEUE, [87, 88, 89]],
+  [MapType.STACK, [87, 88, 89]],
+  [MapType.BLOOM_FILTER, [87, 89]],
 ]);

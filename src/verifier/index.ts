@@ -12,3 +12,11 @@ export {
   type VerifyResult,
   verifyProgram,
 } from './verify.js';
+export {
+  type ObjectProgramVerdict,
+  type ObjectVerifyOptions,
+  objectMapInfos,
+  type PreparedProgram,
+  prepareObjectProgram,
+  verifyObjectProgram,
+} from './object.js';

@@ -2,7 +2,7 @@
  * Memory access checks (check_mem_access and friends): what a load, store or helper may touch through each
  * pointer type, and the register a load produces.
  */
-import { type Env, reject } from './env.js';
+import { type Env, mapName, reject } from './env.js';
 import { PROG_TYPES } from './prog-types.js';
 import { isPointer, notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
 import {
@@ -176,9 +176,21 @@ export function checkMemAccess(
       const map = env.maps[r.map]!;
       const flags = map.flags ?? 0;
       if (write && flags & (1 << 7))
-        reject(env, 'write into map forbidden, value_size=' + map.valueSize + ` off=${full} size=${size}`);
+        reject(
+          env,
+          `write into map forbidden, value_size=${map.valueSize} off=${full} size=${size}`,
+          [regno],
+          map.name?.startsWith('.rodata')
+            ? `${map.name} holds \`const\` globals, which programs may only read; drop the const to make it writable`
+            : `map ${mapName(env, r.map)} was created read-only for programs (BPF_F_RDONLY_PROG)`,
+        );
       if (!write && flags & (1 << 8))
-        reject(env, 'read from map forbidden, value_size=' + map.valueSize + ` off=${full} size=${size}`);
+        reject(
+          env,
+          `read from map forbidden, value_size=${map.valueSize} off=${full} size=${size}`,
+          [regno],
+          `map ${mapName(env, r.map)} was created write-only for programs (BPF_F_WRONLY_PROG)`,
+        );
       checkRegion(env, regno, r, full, size, map.valueSize, false);
       if (!write) result = scalarReg();
       break;

@@ -16,7 +16,8 @@ export type ProgTypeName =
   | 'cgroup_skb'
   | 'cgroup_sock'
   | 'sk_skb'
-  | 'raw_tracepoint';
+  | 'raw_tracepoint'
+  | 'syscall';
 
 /** enum bpf_prog_type values. */
 export const PROG_TYPE_IDS: Readonly<Record<ProgTypeName, number>> = {
@@ -31,6 +32,7 @@ export const PROG_TYPE_IDS: Readonly<Record<ProgTypeName, number>> = {
   cgroup_sock: 9,
   sk_skb: 14,
   raw_tracepoint: 17,
+  syscall: 31,
 };
 
 /** libbpf section names (and prefixes before `/`) to program types. */
@@ -54,11 +56,17 @@ const SECTION_TYPES: Readonly<Record<string, ProgTypeName>> = {
   perf_event: 'perf_event',
   cgroup_skb: 'cgroup_skb',
   'cgroup/skb': 'cgroup_skb',
-  cgroup: 'cgroup_sock',
+  // Only these cgroup/ sections are BPF_PROG_TYPE_CGROUP_SOCK; the others (bind4, connect6, getsockopt, dev,
+  // sysctl...) are types tsbpf does not model, and must not be verified with cgroup_sock's rules.
   'cgroup/sock': 'cgroup_sock',
+  'cgroup/sock_create': 'cgroup_sock',
+  'cgroup/sock_release': 'cgroup_sock',
+  'cgroup/post_bind4': 'cgroup_sock',
+  'cgroup/post_bind6': 'cgroup_sock',
   sk_skb: 'sk_skb',
   raw_tracepoint: 'raw_tracepoint',
   raw_tp: 'raw_tracepoint',
+  syscall: 'syscall',
 };
 
 /** The program type a libbpf section name (`xdp`, `kprobe/do_sys_open`, `tc`) or a type name selects. */
@@ -269,6 +277,16 @@ function cgroupSockAccess(off: number, size: number, write: boolean): CtxAccess 
   return size <= 4 ? SCALAR : NO;
 }
 
+/**
+ * BPF_PROG_TYPE_SYSCALL: the context is a buffer the caller of BPF_PROG_RUN hands in, of a size only known at run
+ * time (the run checks it), so any aligned access below U16_MAX is allowed, reads and writes
+ * (syscall_prog_is_valid_access).
+ */
+function syscallAccess(off: number, size: number): CtxAccess {
+  if (off < 0 || off >= 0xffff || off % size !== 0) return NO;
+  return SCALAR;
+}
+
 export interface ProgTypeInfo {
   readonly name: ProgTypeName;
   /** Bytes of the context (for the VM and messages). */
@@ -297,5 +315,6 @@ export const PROG_TYPES: Readonly<Record<ProgTypeName, ProgTypeInfo>> = {
   tracepoint: { name: 'tracepoint', ctxSize: 8192, ctxAccess: tracepointAccess, pktWrite: false },
   raw_tracepoint: { name: 'raw_tracepoint', ctxSize: 96, ctxAccess: rawTracepointAccess, pktWrite: false },
   perf_event: { name: 'perf_event', ctxSize: PT_REGS_SIZE + 16, ctxAccess: perfEventAccess, pktWrite: false },
+  syscall: { name: 'syscall', ctxSize: 0xffff, ctxAccess: syscallAccess, pktWrite: false },
   cgroup_sock: { name: 'cgroup_sock', ctxSize: 80, ctxAccess: cgroupSockAccess, retRange: [0, 1], pktWrite: false },
 };

@@ -76,7 +76,20 @@ export function ptrReg(type: RegType, extra: Partial<Reg> = {}): Reg {
   return { ...notInit(), type, s: knownScalar(0n), ...extra };
 }
 
-export const copyReg = (r: Reg): Reg => ({ ...r, s: copyScalar(r.s) });
+/** Field by field rather than a spread: states are copied at every branch, and this keeps one object shape. */
+export const copyReg = (r: Reg): Reg => ({
+  type: r.type,
+  maybeNull: r.maybeNull,
+  off: r.off,
+  s: copyScalar(r.s),
+  id: r.id,
+  refObjId: r.refObjId,
+  range: r.range,
+  map: r.map,
+  memSize: r.memSize,
+  frameno: r.frameno,
+  subprog: r.subprog,
+});
 
 export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 export const isPktPointer = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';

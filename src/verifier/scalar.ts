@@ -79,7 +79,17 @@ export function rangeScalar(lo: bigint, hi: bigint): Scalar {
   return s;
 }
 
-export const copyScalar = (s: Scalar): Scalar => ({ ...s });
+export const copyScalar = (s: Scalar): Scalar => ({
+  t: s.t,
+  smin: s.smin,
+  smax: s.smax,
+  umin: s.umin,
+  umax: s.umax,
+  s32min: s.s32min,
+  s32max: s.s32max,
+  u32min: s.u32min,
+  u32max: s.u32max,
+});
 export const isConst = (s: Scalar): boolean => tnumIsConst(s.t);
 export const isConst32 = (s: Scalar): boolean => tnumIsConst(tnumSubreg(s.t));
 export const constValue = (s: Scalar): bigint => s.t.value;
@@ -168,6 +178,10 @@ function boundOffset(s: Scalar): void {
 
 /** reg_bounds_sync: make tnum and the four ranges agree as far as each implies the others. */
 export function syncBounds(s: Scalar): void {
+  // Fast paths for the two commonest shapes; both give exactly what the full deduction below would.
+  if (s.t.mask === 0n) {
+    if (syncConst(s)) return;
+  } else if (s.t.mask === U64_MAX && isUnbounded(s)) return;
   updateBounds(s);
   deduce32(s);
   deduce64(s);
@@ -176,6 +190,39 @@ export function syncBounds(s: Scalar): void {
   deduce32(s);
   boundOffset(s);
   updateBounds(s);
+}
+
+/** A fully unknown scalar: nothing to deduce. */
+const isUnbounded = (s: Scalar): boolean =>
+  s.umin === 0n &&
+  s.umax === U64_MAX &&
+  s.smin === S64_MIN &&
+  s.smax === S64_MAX &&
+  s.u32min === 0n &&
+  s.u32max === U32_MAX &&
+  s.s32min === S32_MIN &&
+  s.s32max === S32_MAX;
+
+/**
+ * A constant tnum whose value every range admits: all bounds collapse to it. Returns false (leaving `s` alone)
+ * when some range excludes the value, so the full deduction can mark the bounds contradictory.
+ */
+function syncConst(s: Scalar): boolean {
+  const v = s.t.value;
+  const sv = s64(v);
+  const lo = u32(v);
+  const slo = s32(lo);
+  if (v < s.umin || v > s.umax || sv < s.smin || sv > s.smax) return false;
+  if (lo < s.u32min || lo > s.u32max || slo < s.s32min || slo > s.s32max) return false;
+  s.umin = v;
+  s.umax = v;
+  s.smin = sv;
+  s.smax = sv;
+  s.u32min = lo;
+  s.u32max = lo;
+  s.s32min = slo;
+  s.s32max = slo;
+  return true;
 }
 
 /** Forget the upper 32 bits' contents: the value is its low 32 bits zero-extended (zext_32_to_64). */

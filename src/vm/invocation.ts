@@ -5,6 +5,16 @@ export type RedirectTarget =
   | { kind: 'ifindex'; ifindex: number; flags: number }
   | { kind: 'map'; map: string; key: number; flags: number };
 
+/**
+ * The fragments of a multi-buffer XDP frame (what does not fit the first page): page-sized slots one after the
+ * other from `start`, fragment i holding `sizes[i]` bytes from its slot's start, as the kernel's test run lays
+ * them out. Programs reach them only through helpers; data_end ends the linear part.
+ */
+export interface XdpFrags {
+  start: number;
+  sizes: number[];
+}
+
 /** The XDP frame of a run: one buffer with the kernel's headroom; adjust helpers move data and data_end. */
 export interface XdpFrame {
   /** Address of the xdp_md the program sees (its data fields follow every adjustment). */
@@ -15,6 +25,8 @@ export interface XdpFrame {
   data: number;
   dataEnd: number;
   dataMeta: number;
+  /** Set when the packet did not fit the linear part. */
+  frags?: XdpFrags;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { InputError } from '../errors.js';
 import type { Link, LoadedProgram, TestRunOptions, TestRunResult } from '../object/collection.js';
 import type { ProgramSpec } from '../object/types.js';
+import type { Executor } from './executor.js';
 import { VmFault } from './fault.js';
-import type { HelperTable } from './helper.js';
-import { Interpreter, type InterpreterLinks, type RunResult } from './interpreter.js';
+import type { RunResult } from './interpreter.js';
 import type { RedirectTarget } from './invocation.js';
 import type { VmLinkedProgram } from './link-program.js';
+import type { Predecoded } from './predecode.js';
 import { lineAt, ProgramFault } from './program-fault.js';
 import type { ContextInput } from './progtypes/layout.js';
 import type { ContextRequest, PreparedContext, ProgramKind } from './progtypes/types.js';
@@ -23,29 +24,35 @@ export interface VmTestRunResult extends TestRunResult {
   redirect?: RedirectTarget;
 }
 
+/**
+ * What runs a loaded program: the Interpreter or a JitProgram, over the collection's address space, helpers and
+ * links. `active` names the code running when a fault was thrown (a tail-call target's, say).
+ */
+export interface ProgramExecutor extends Executor {
+  readonly active: Predecoded;
+}
+
 let nextProgramId = 1;
 
 /**
- * A program loaded into a VM collection: its linked code, an interpreter with its own stack (tail calls switch code
- * inside it), and its type's context conventions. Runs set the runtime's current invocation for the helpers.
+ * A program loaded into a VM collection: its linked code, an executor (interpreter or JIT) with its own stack (tail
+ * calls switch code inside it), and its type's context conventions. Runs set the runtime's current invocation for
+ * the helpers.
  */
 export class VmProgram implements LoadedProgram {
   readonly id = nextProgramId++;
-  readonly interpreter: Interpreter;
 
   constructor(
     readonly spec: ProgramSpec,
     readonly linked: VmLinkedProgram,
     readonly kind: ProgramKind,
     private readonly rt: VmRuntime,
-    helpers: HelperTable,
-    links: InterpreterLinks,
+    /** The interpreter or the JIT's compiled module, chosen by the collection's backend. */
+    readonly executor: ProgramExecutor,
     private readonly attacher: (program: VmProgram, target?: string | Record<string, unknown>) => Link,
     /** The program (this one or a tail-call target) a predecoded body belongs to, for fault reports. */
     private readonly owner: (code: VmLinkedProgram['predecoded']) => VmProgram | undefined,
-  ) {
-    this.interpreter = new Interpreter(linked.predecoded, rt.space, helpers, links);
-  }
+  ) {}
 
   get name(): string {
     return this.spec.name;
@@ -94,7 +101,7 @@ export class VmProgram implements LoadedProgram {
     this.rt.current = prepared.invocation;
     prepared.invocation.redirect = undefined;
     try {
-      return this.interpreter.run({ args: [prepared.invocation.ctx], budget, packet: prepared.packet });
+      return this.executor.run({ args: [prepared.invocation.ctx], budget, packet: prepared.packet });
     } catch (err) {
       if (err instanceof VmFault && !(err instanceof ProgramFault)) throw this.explain(err);
       throw err;
@@ -102,7 +109,7 @@ export class VmProgram implements LoadedProgram {
   }
 
   private explain(fault: VmFault): ProgramFault {
-    const program = this.owner(this.interpreter.active) ?? this;
+    const program = this.owner(this.executor.active) ?? this;
     const insn = program.linked.insnOfSlot[fault.pc];
     const source = insn === undefined ? undefined : lineAt(program.spec.lineInfo, insn);
     return new ProgramFault(program.name, fault, source);

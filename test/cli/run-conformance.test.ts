@@ -49,7 +49,7 @@ describe('tsbpf run', () => {
     const j = JSON.parse(tsbpf('run', prog, '--mem', '40 00', '--json', '--repeat', '10').stdout);
     assert.equal(j.retval, '0x42');
     assert.equal(j.insns_executed, 3);
-    assert.equal(j.backend, 'vm');
+    assert.equal(j.backend, 'jit'); // --repeat > 1: the JIT by default
     assert.equal(typeof j.duration_ns, 'number');
   });
   it('runs raw binaries, hex text and --mem-file', () => {

@@ -76,3 +76,55 @@ test('verify --map supplies the maps ld_pseudo refers to', async () => {
   assert.equal((await cli(['verify', prog, '--type', 'socket', '--map', 'hash:4:8:16'])).code, 0);
   assert.equal((await cli(['verify', prog, '--type', 'socket'])).code, 1);
 });
+
+const REJECTS = 'test/fixtures/verifier/objects/rejects.bpf.o';
+
+test('verify FILE.o: every program, with map names, source lines and read-only .rodata', async () => {
+  const r = await cli(['verify', REJECTS, '--json']);
+  assert.equal(r.code, 1);
+  const json = JSON.parse(r.out);
+  assert.equal(json.verdict, 'rejected');
+  const byName = new Map(json.programs.map((p: { name: string }) => [p.name, p]));
+  assert.deepEqual(
+    json.programs.map((p: { name: string; verdict: string }) => `${p.name}:${p.verdict}`),
+    [
+      'no_null_check:rejected',
+      'null_checked:accepted',
+      'unchecked_packet:rejected',
+      'write_rodata:rejected',
+      'bounded_loop:accepted',
+      'unbounded_index:rejected',
+    ],
+  );
+  const nullCheck = byName.get('no_null_check') as Record<string, unknown>;
+  assert.equal(nullCheck.section, 'socket');
+  assert.equal(nullCheck.line, './rejects.bpf.c:25: *value += 1;');
+  assert.deepEqual(nullCheck.registers, ['R0=map_value_or_null(id=1,map=counts)']);
+  const rodata = byName.get('write_rodata') as Record<string, unknown>;
+  assert.equal(rodata.kernel_message, 'write into map forbidden, value_size=4 off=0 size=4');
+  assert.match(String(rodata.message), /source: .*rejects\.bpf\.c:54:/);
+  for (const p of json.programs) {
+    for (const key of ['section', 'name', 'verdict', 'insn', 'line', 'message', 'processed_insns', 'duration_ns'])
+      assert.ok(key in p, key);
+  }
+});
+
+test('verify FILE.o --section picks programs by section or name; an unknown one is bad input', async () => {
+  const ok = await cli(['verify', REJECTS, '--section', 'null_checked']);
+  assert.equal(ok.code, 0);
+  assert.match(ok.out, /socket \(null_checked\): accepted \(\d+ instructions processed\)/);
+  const xdp = await cli(['verify', REJECTS, '--section', 'xdp']);
+  assert.equal(xdp.code, 1);
+  assert.equal(xdp.out.match(/^\S+ xdp \(/gm)?.length, 4);
+  await assert.rejects(cli(['verify', REJECTS, '--section', 'nope']), /no program in section 'nope'/);
+});
+
+test('verify FILE.o: map-in-map lookups, queue helpers and global data maps', async () => {
+  const r = await cli(['verify', 'test/fixtures/objects/maps.bpf.o', '--json']);
+  assert.equal(r.code, 0, r.out);
+  const g = JSON.parse((await cli(['verify', 'test/fixtures/objects/globals.bpf.o', '--json'])).out);
+  assert.deepEqual(
+    g.programs.map((p: { verdict: string }) => p.verdict),
+    ['accepted', 'accepted'],
+  );
+});

@@ -7,8 +7,11 @@ import { assemble } from '../../src/isa/asm.js';
 import { decodeProgram } from '../../src/isa/decode.js';
 import type { Instruction } from '../../src/isa/instruction.js';
 import { MapType } from '../../src/maps/types.js';
+import { loadObjectSpec } from '../../src/object/load.js';
+import type { ObjectSpec } from '../../src/object/types.js';
 import type { MapInfo } from '../../src/verifier/index.js';
 import { type VerifyResult, verifyProgram } from '../../src/verifier/index.js';
+import { verifyObjectProgram } from '../../src/verifier/object.js';
 
 export interface CorpusCase {
   name: string;
@@ -16,8 +19,14 @@ export interface CorpusCase {
   asm?: string;
   hex?: string;
   maps?: { type: keyof typeof MapType; keySize: number; valueSize: number; maxEntries: number }[];
-  verdict: 'accepted' | 'rejected';
+  /** Object fixture cases: the object file and the program in it (`type` is then its section). */
+  object?: string;
+  program?: string;
+  /** `unavailable`: the kernel could not judge the program here (no fentry trampolines), so it is not compared. */
+  verdict: 'accepted' | 'rejected' | 'unavailable';
   kernel_message: string;
+  kernel_time_us?: number;
+  kernel_processed?: number;
 }
 
 export const CORPUS_PATH = 'test/fixtures/verifier/corpus.jsonl';
@@ -46,6 +55,23 @@ export function caseMaps(c: CorpusCase): MapInfo[] {
   }));
 }
 
+const objects = new Map<string, ObjectSpec>();
+
+/**
+ * Object cases are verified with CO-RE resolved against the object's own BTF, so the test does not depend on the
+ * kernel it runs on (the recorded kernel verdicts used the running kernel's BTF; the fixtures' relocations resolve
+ * to the same shapes either way).
+ */
 export function runCase(c: CorpusCase): VerifyResult {
+  if (c.object !== undefined) {
+    let spec = objects.get(c.object);
+    if (!spec) {
+      spec = loadObjectSpec(new Uint8Array(readFileSync(c.object)), { name: c.object });
+      objects.set(c.object, spec);
+    }
+    const program = spec.programs.find((p) => p.name === c.program);
+    if (!program) throw new Error(`${c.name}: ${c.object} has no program ${c.program}`);
+    return verifyObjectProgram(spec, program);
+  }
   return verifyProgram(caseInsns(c), { progType: c.type, maps: caseMaps(c) });
 }

@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { VmFault } from '../../vm/fault.js';
 import { MemoryRunner } from '../../vm/run-memory.js';
 import { loadProgramFile } from '../program-file.js';
-import { type BackendName, parseBackend } from '../raw-backends.js';
+import { type BackendName, defaultBackend, parseBackend } from '../raw-backends.js';
 import { isElfFile, runObject } from '../run-object.js';
 
 interface RunOptions {
@@ -18,7 +18,7 @@ interface RunOptions {
   mem?: string;
   memFile?: string;
   repeat: string;
-  backend: string;
+  backend?: string;
   json?: boolean;
 }
 
@@ -54,16 +54,17 @@ export function register(program: Command): void {
     .option('--mem <hex>', 'input memory as hex bytes')
     .option('--mem-file <file>', 'input memory from a file')
     .option('--repeat <n>', 'run N times and report the mean duration', '1')
-    .option('--backend <name>', 'vm, jit or kernel', 'vm')
+    .option('--backend <name>', 'vm, jit or kernel (default: jit with --repeat > 1 or --pcap, else vm)')
     .option('--json', 'print {"retval", "duration_ns", "insns_executed", "backend"}')
     .action(async (file: string, opts: RunOptions) => {
-      const backend: BackendName = parseBackend(opts.backend);
       const repeat = parseRepeat(opts.repeat);
+      const backend: BackendName =
+        opts.backend === undefined ? defaultBackend({ repeat, pcap: opts.pcap }) : parseBackend(opts.backend);
       if (isElfFile(file)) {
-        if (backend !== 'vm') throw new InputError(`objects run on the vm backend here, not '${backend}'`);
-        process.exitCode = await runObject(file, { ...opts, repeat }, (t) => process.stdout.write(t));
+        process.exitCode = await runObject(file, { ...opts, repeat, backend }, (t) => process.stdout.write(t));
         return;
       }
+      if (opts.pcap !== undefined) throw new InputError('--pcap runs objects (FILE.o), not raw programs');
       if (opts.mem !== undefined && opts.memFile !== undefined)
         throw new InputError('give --mem or --mem-file, not both');
       const mem =

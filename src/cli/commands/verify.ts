@@ -1,30 +1,36 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
+import type { Btf } from '../../btf/btf.js';
+import { loadTargetBtf, VMLINUX_BTF_PATH } from '../../btf/core-node.js';
 import { InputError } from '../../errors.js';
 import { assemble } from '../../isa/asm.js';
 import { decodeProgram } from '../../isa/decode.js';
 import { IsaError } from '../../isa/errors.js';
 import { type Instruction, slotIndexes } from '../../isa/instruction.js';
 import { mapTypeFromName } from '../../maps/types.js';
+import type { ObjectSpec, ProgramSpec } from '../../object/types.js';
+import { type ObjectVerifyOptions, verifyObjectProgram } from '../../verifier/object.js';
 import { type MapInfo, progTypeFromSection, type VerifyResult, verifyProgram } from '../../verifier/index.js';
-import { loadProgramFile, ProgramFileError, programFileKind } from '../program-file.js';
+import { loadObjectFile, loadProgramFile, ProgramFileError, programFileKind } from '../program-file.js';
 
 /**
  * `tsbpf verify FILE [--type T] [--section S] [--log-level N] [--unprivileged] [--map SPEC]... [--json]`.
  *
- * Verifies a raw program (.bin) or assembly (.s) as the kernel's verifier would for program type T (libbpf's
- * section names: xdp, socket, kprobe, tracepoint, tc, cgroup_skb...). Raw bytes are not validated before
- * verification: an unknown opcode is a rejection with the kernel's message, not bad input. Map references
- * (`ld_pseudo rN, 1, I`) index the `--map` options in order. Exit 0 accepted, 1 rejected, 2 bad input.
+ * FILE is an ELF object (every program in it, or those of section S) or a raw program (.bin) / assembly (.s)
+ * verified as program type T (libbpf's section names: xdp, socket, kprobe, tracepoint, tc, cgroup_skb...).
+ * Objects bring their maps, subprograms, line info and CO-RE relocations (resolved against the running
+ * kernel's BTF when it publishes one). Raw bytes are not validated before verification: an unknown opcode is a
+ * rejection with the kernel's message, not bad input. Map references in raw programs (`ld_pseudo rN, 1, I`)
+ * index the `--map` options in order. Exit 0 when every program is accepted, 1 when one is rejected, 2 bad input.
  */
 export function register(program: Command): void {
   program
     .command('verify')
     .description('statically verify a program as the kernel would, explaining any rejection')
-    .argument('<file>', 'raw instructions (.bin) or assembly (.s)')
+    .argument('<file>', 'ELF object (.o), raw instructions (.bin) or assembly (.s)')
     .option('--type <type>', 'program type or libbpf section name (xdp, socket, kprobe, tracepoint, tc, cgroup_skb...)')
-    .option('--section <name>', 'section name; also selects the program type when --type is absent')
+    .option('--section <name>', 'objects: verify only this section (or program); else the program type if no --type')
     .addOption(
       new Option('--log-level <n>', 'per-instruction state log (1: changed registers, 2: all)')
         .choices(['0', '1', '2'])
@@ -48,12 +54,17 @@ export function register(program: Command): void {
           json?: boolean;
         },
       ) => {
+        const logLevel = Number(opts.logLevel) as 0 | 1 | 2;
+        const buffer = readFileSync(file);
+        if (programFileKind(file, new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)) === 'elf') {
+          verifyObjectFile(file, { section: opts.section, logLevel, unprivileged: opts.unprivileged, json: opts.json });
+          return;
+        }
         const typeName = opts.type ?? opts.section;
         if (!typeName) throw new InputError('verify: give the program type with --type (e.g. --type xdp)');
         if (!progTypeFromSection(typeName)) throw new InputError(`verify: unknown program type '${typeName}'`);
         const { insns, lines } = readInstructions(file);
         const maps = (opts.map ?? []).map(parseMapSpec);
-        const logLevel = Number(opts.logLevel) as 0 | 1 | 2;
         const started = performance.now();
         const result = verifyProgram(insns, {
           progType: typeName,
@@ -78,6 +89,69 @@ export function register(program: Command): void {
         if (result.verdict === 'rejected') process.exitCode = 1;
       },
     );
+}
+
+interface ObjectRunOptions {
+  section?: string;
+  logLevel: 0 | 1 | 2;
+  unprivileged?: boolean;
+  json?: boolean;
+}
+
+/** Verifies every program of an object (or those of one section), printing one verdict per program. */
+function verifyObjectFile(file: string, opts: ObjectRunOptions): void {
+  const spec = loadObjectFile(file);
+  const programs = selectPrograms(spec, file, opts.section);
+  const options: ObjectVerifyOptions = {
+    unprivileged: opts.unprivileged,
+    logLevel: opts.logLevel,
+    targetBtf: programs.some((p) => p.coreRelocations.length) ? kernelBtf() : undefined,
+  };
+  const results = programs.map((p) => verifyObjectProgram(spec, p, options));
+  const rejected = results.some((r) => r.verdict === 'rejected');
+  if (opts.json) {
+    const out = {
+      verdict: rejected ? 'rejected' : 'accepted',
+      programs: results.map((r) => ({
+        ...programJson(r, r.section, r.name, r.durationNs),
+        ...(r.unsupported ? { unsupported: true } : {}),
+      })),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    for (const r of results) {
+      if (opts.logLevel > 0) process.stdout.write(r.log);
+      const what = `${file} ${r.section} (${r.name})`;
+      process.stdout.write(
+        r.verdict === 'accepted'
+          ? `${what}: accepted (${r.processedInsns} instructions processed)\n`
+          : `${what}: rejected\n${r.message}\n`,
+      );
+    }
+  }
+  if (rejected) process.exitCode = 1;
+}
+
+/** The programs of `section` (by section name, else by program name), or every program. */
+function selectPrograms(spec: ObjectSpec, file: string, section?: string): ProgramSpec[] {
+  if (spec.programs.length === 0) throw new ProgramFileError(`${file}: the object has no programs`);
+  if (section === undefined) return spec.programs;
+  const inSection = spec.programs.filter((p) => p.section === section);
+  if (inSection.length) return inSection;
+  const named = spec.programs.filter((p) => p.name === section);
+  if (named.length) return named;
+  const known = spec.programs.map((p) => `${p.section} (${p.name})`).join(', ');
+  throw new ProgramFileError(`${file}: no program in section '${section}'; the object has ${known}`);
+}
+
+/** The running kernel's BTF for CO-RE, or undefined (the object's own BTF is used) when it has none. */
+function kernelBtf(): Btf | undefined {
+  if (!existsSync(VMLINUX_BTF_PATH)) return undefined;
+  try {
+    return loadTargetBtf();
+  } catch {
+    return undefined;
+  }
 }
 
 function programJson(r: VerifyResult, section: string, name: string, durationNs: number): Record<string, unknown> {

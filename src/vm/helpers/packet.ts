@@ -80,6 +80,7 @@ export function definePacketHelpers(table: HelperTable, rt: VmRuntime): void {
   table.define(XDP_ADJUST_TAIL, 'xdp_adjust_tail', (call) => {
     const f = xdpFrame(rt, call, XDP_ADJUST_TAIL);
     const delta = call.i32(2);
+    if (f.frags) return adjustFragsTail(call, f, delta);
     const end = f.dataEnd + delta;
     if (end > f.frameEnd || end < f.data + ETH_HLEN) return -EINVAL;
     // growing clears the new bytes, as the kernel does (they may hold an earlier packet's data)
@@ -108,6 +109,43 @@ export function definePacketHelpers(table: HelperTable, rt: VmRuntime): void {
     rt.current.redirect = { kind: 'map', map: map.name, key, flags };
     return XDP_REDIRECT;
   });
+}
+
+/** A fragment's room: the kernel test run's rxq frag_size, one page (its fragments start at offset 0). */
+const FRAG_SIZE = 4096;
+
+/**
+ * bpf_xdp_adjust_tail on a multi-buffer frame (bpf_xdp_frags_increase_tail / bpf_xdp_frags_shrink_tail): growing
+ * extends the last fragment within its page; shrinking trims fragments from the last, dropping emptied ones, and
+ * once none is left trims the linear part.
+ */
+function adjustFragsTail(call: HelperCall, f: XdpFrame, delta: number): number {
+  const frags = f.frags!;
+  const last = frags.sizes.length - 1;
+  if (delta >= 0) {
+    const size = frags.sizes[last]!;
+    if (delta > FRAG_SIZE - size) return -EINVAL;
+    const end = frags.start + last * FRAG_SIZE + size;
+    call.space.u8.fill(0, end, end + delta);
+    frags.sizes[last] = size + delta;
+    return 0;
+  }
+  let shrink = -delta;
+  const total = f.dataEnd - f.data + frags.sizes.reduce((a, b) => a + b, 0);
+  if (shrink > total - ETH_HLEN) return -EINVAL;
+  while (shrink > 0 && frags.sizes.length > 0) {
+    const i = frags.sizes.length - 1;
+    const cut = Math.min(shrink, frags.sizes[i]!);
+    frags.sizes[i]! -= cut;
+    shrink -= cut;
+    if (frags.sizes[i] === 0) frags.sizes.pop();
+  }
+  if (frags.sizes.length === 0) {
+    f.frags = undefined;
+    f.dataEnd -= shrink;
+    syncXdpContext(call, f);
+  }
+  return 0;
 }
 
 function needs(call: HelperCall, id: number, what: string): VmFault {

@@ -34,6 +34,18 @@ export const SK_BUFF = new ContextLayout('__sk_buff', 192, [
 ] satisfies CtxField[]);
 
 export const ETH_HLEN = 14;
+/**
+ * The largest frame an skb test run takes: bpf_test_init's PAGE_SIZE - (NET_SKB_PAD + NET_IP_ALIGN) -
+ * SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64 (4096 - 64 - 320); longer ones are -EINVAL.
+ */
+export const SKB_TEST_RUN_MAX = 3712;
+const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
+/** The network header an skb test run insists on for IPv4 and IPv6 frames (shorter ones are -EINVAL). */
+const MIN_NETWORK_HEADER: ReadonlyMap<number, number> = new Map([
+  [ETH_P_IP, 20],
+  [ETH_P_IPV6, 40],
+]);
 export const PACKET_HOST = 0;
 export const PACKET_BROADCAST = 1;
 export const PACKET_MULTICAST = 2;
@@ -46,12 +58,16 @@ const OFF = Object.fromEntries(SK_BUFF.fields.map((f) => [f.name, f.offset])) as
   data: number;
   data_end: number;
   data_meta: number;
+  wire_len: number;
 };
 
 /** The loopback device the kernel's test runs use. */
 const LOOPBACK_IFINDEX = 1;
 
-/** Fields of __sk_buff a test run may set (convert___skb_to_skb); any other non-zero field is -EINVAL. */
+/**
+ * Fields of __sk_buff a test run may set (convert___skb_to_skb); any other non-zero field is -EINVAL. They are
+ * also the only fields the run hands back (convert_skb_to___skb): the rest of the returned context is as given.
+ */
 const SETTABLE = new Set([
   'mark',
   'priority',
@@ -66,11 +82,14 @@ const SETTABLE = new Set([
 ]);
 
 /**
- * eth_type_trans's packet type for a frame received on the loopback device: broadcast, multicast, or (a unicast
- * destination that is not the device's all-zero address) another host's.
+ * eth_type_trans's packet type for a frame received on an Ethernet device: broadcast, multicast, or (a unicast
+ * destination that is not the device's all-zero address) another host's. `loopback`: the device the kernel's test
+ * runs use, whose broadcast address is all zeros, so ff:ff:ff:ff:ff:ff is just another multicast address there.
  */
-export function pktTypeOf(frame: Uint8Array): number {
-  if (frame[0]! & 1) return frame.subarray(0, 6).every((b) => b === 0xff) ? PACKET_BROADCAST : PACKET_MULTICAST;
+export function pktTypeOf(frame: Uint8Array, loopback = false): number {
+  if (frame[0]! & 1) {
+    return !loopback && frame.subarray(0, 6).every((b) => b === 0xff) ? PACKET_BROADCAST : PACKET_MULTICAST;
+  }
   return frame.subarray(0, 6).some((b) => b !== 0) ? PACKET_OTHERHOST : PACKET_HOST;
 }
 
@@ -97,6 +116,8 @@ export class SkbKind implements ProgramKind {
     if (!frame || frame.length < ETH_HLEN) {
       throw new InputError(`${this.name} run: the packet must hold an Ethernet header (${ETH_HLEN} bytes or more)`);
     }
+    const ethertype = (frame[12]! << 8) | frame[13]!;
+    if (request.mode !== 'socket') checkTestRunFrame(this.name, frame, ethertype);
     const packetRegion = space.alloc(frame.length, `${this.name} packet`, 'packet');
     space.u8.set(frame, packetRegion.start);
     const pulled = !this.l2 && request.mode !== 'socket';
@@ -104,28 +125,30 @@ export class SkbKind implements ProgramKind {
     const length = frame.length - (pulled ? ETH_HLEN : 0);
     const ctxRegion = space.alloc(SK_BUFF.size, `${this.name} context`, 'context');
     const c = ctxRegion.start;
-    if (request.ctx !== undefined) {
-      const ctxIn = SK_BUFF.bytesOf(request.ctx);
-      if (request.mode !== 'socket') checkSettable(ctxIn);
+    const ctxIn = request.ctx === undefined ? undefined : SK_BUFF.bytesOf(request.ctx);
+    if (ctxIn) {
+      if (request.mode !== 'socket') checkSettable(ctxIn, length);
       space.u8.set(ctxIn, c);
     }
     // direct stores: this runs once per packet when a capture streams through a filter
     const view = space.view;
-    const ethertype = (frame[12]! << 8) | frame[13]!;
     view.setUint32(c + OFF.len, length, true);
-    view.setUint32(c + OFF.pkt_type, request.pktType ?? pktTypeOf(frame), true);
+    view.setUint32(c + OFF.pkt_type, request.pktType ?? pktTypeOf(frame, request.mode !== 'socket'), true);
     // skb->protocol is big endian: the u32 field holds the two network-order bytes
-    view.setUint32(c + OFF.protocol, ((ethertype & 0xff) << 8) | (ethertype >>> 8), true);
+    const protocol = protocolOf(frame, ethertype);
+    view.setUint32(c + OFF.protocol, ((protocol & 0xff) << 8) | (protocol >>> 8), true);
     if (view.getUint32(c + OFF.ifindex, true) === 0) view.setUint32(c + OFF.ifindex, LOOPBACK_IFINDEX, true);
-    // wire_len and gso_segs stay as the ctx gave them (0 by default), as in the kernel's test run
+    // wire_len reads qdisc_skb_cb's pkt_len: the given wire_len, or the length once the header is pulled;
+    // gso_segs and gso_size stay as the ctx gave them (0 by default)
+    if (view.getUint32(c + OFF.wire_len, true) === 0) view.setUint32(c + OFF.wire_len, length, true);
     view.setUint32(c + OFF.data, start, true);
     view.setUint32(c + OFF.data_end, start + length, true);
     view.setUint32(c + OFF.data_meta, start, true);
     const finish = () => {
       const u8 = space.u8;
-      const out = u8.slice(c, c + SK_BUFF.size);
-      const outView = new DataView(out.buffer);
-      for (const f of [OFF.data, OFF.data_end, OFF.data_meta]) outView.setUint32(f, 0, true);
+      // convert_skb_to___skb: the settable fields as the run left them, everything else as it was given
+      const out = ctxIn ? ctxIn.slice() : new Uint8Array(SK_BUFF.size);
+      for (const f of RETURNED) out.set(u8.subarray(c + f.offset, c + f.end), f.offset);
       // the packet as the kernel hands it back: a non-l2 program's Ethernet header comes back zeroed
       const data = u8.slice(packetRegion.start, packetRegion.start + frame.length);
       if (pulled) data.fill(0, 0, ETH_HLEN);
@@ -147,11 +170,51 @@ export class SkbKind implements ProgramKind {
   }
 }
 
-function checkSettable(ctx: Uint8Array): void {
+const ETH_P_802_3_MIN = 0x0600;
+const ETH_P_802_3 = 0x0001;
+const ETH_P_802_2 = 0x0004;
+
+/**
+ * eth_type_trans's skb->protocol: the EtherType, or for an 802.3 frame (a length below 0x600 in its place)
+ * ETH_P_802_3 when the payload starts with 0xffff (raw IPX) and ETH_P_802_2 (LLC) otherwise.
+ */
+export function protocolOf(frame: Uint8Array, ethertype: number): number {
+  if (ethertype >= ETH_P_802_3_MIN) return ethertype;
+  return frame.length >= ETH_HLEN + 2 && frame[ETH_HLEN] === 0xff && frame[ETH_HLEN + 1] === 0xff
+    ? ETH_P_802_3
+    : ETH_P_802_2;
+}
+
+/** Byte ranges of the settable fields in __sk_buff. */
+const RETURNED = SK_BUFF.fields
+  .filter((f) => SETTABLE.has(f.name))
+  .map((f) => ({ offset: f.offset, end: f.offset + f.size * (f.count ?? 1) }));
+
+/** A frame bpf_prog_test_run_skb refuses: too long for its page, or an IP frame without the IP header. */
+function checkTestRunFrame(name: string, frame: Uint8Array, ethertype: number): void {
+  if (frame.length > SKB_TEST_RUN_MAX) {
+    throw new InputError(
+      `${name} run: a ${frame.length}-byte packet is longer than a test run's skb takes (${SKB_TEST_RUN_MAX} bytes)`,
+    );
+  }
+  const header = MIN_NETWORK_HEADER.get(ethertype);
+  if (header !== undefined && frame.length < ETH_HLEN + header) {
+    throw new InputError(
+      `${name} run: an ${ethertype === ETH_P_IP ? 'IPv4' : 'IPv6'} packet needs ${ETH_HLEN + header} bytes or more, ` +
+        `not ${frame.length} (the kernel gives -EINVAL)`,
+    );
+  }
+}
+
+function checkSettable(ctx: Uint8Array, length: number): void {
   const values = SK_BUFF.decode(ctx);
   for (const [name, v] of Object.entries(values)) {
     if (SETTABLE.has(name)) continue;
     const nonzero = Array.isArray(v) ? v.some((x) => BigInt(x) !== 0n) : BigInt(v as number | bigint) !== 0n;
     if (nonzero) throw new InputError(`ctx: __sk_buff.${name} cannot be set by a test run (the kernel gives -EINVAL)`);
+  }
+  const wireLen = values.wire_len as number;
+  if (wireLen !== 0 && wireLen < length) {
+    throw new InputError(`ctx: __sk_buff.wire_len ${wireLen} is shorter than the packet (${length} bytes)`);
   }
 }
