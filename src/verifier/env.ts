@@ -35,6 +35,8 @@ export interface Env {
   pc: number;
   insn: Instruction;
   state: VerifierState;
+  /** Pointer kinds each memory-access pc was seen with, on every explored path. */
+  accessKinds: Map<number, Set<string>>;
 }
 
 export function newId(env: Env): number {

@@ -165,6 +165,10 @@ export function checkMemAccess(
   signExtend = false,
 ): Reg | undefined {
   const r = curFrame(env.state).regs[regno]!;
+  const kind = r.maybeNull ? 'null' : r.type;
+  const kinds = env.accessKinds.get(env.pc);
+  if (kinds) kinds.add(kind);
+  else env.accessKinds.set(env.pc, new Set([kind]));
   checkAlignment(env, r, off, size);
   const full = off + r.off;
   let result: Reg | undefined;

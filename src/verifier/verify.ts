@@ -64,7 +64,16 @@ export interface VerifyResult {
   processedInsns: number;
   /** Kernel-shaped state log at logLevel >= 1. */
   log: string;
+  /**
+   * Accepted programs: the pcs (slot indexes) of loads and stores proven in bounds on every path through memory
+   * the userspace VM lays out exactly as the kernel does (stack, map values, packet, ring-buffer records), whose
+   * bounds checks the JIT may therefore leave out.
+   */
+  safeAccesses?: number[];
 }
+
+/** Pointer kinds whose proven accesses stay inside the VM region backing them. */
+const VM_EXACT_KINDS = new Set(['stack', 'map_value', 'pkt', 'pkt_meta', 'ringbuf_mem']);
 
 /** Bad options (an unknown program type). */
 export class VerifyOptionsError extends InputError {
@@ -114,6 +123,7 @@ export function verifyProgram(insns: readonly Instruction[], options: VerifyOpti
       pc: 0,
       insn: layout.at[0]!,
       state: initialState(),
+      accessKinds: new Map(),
     };
     log.start(env);
     explore(env, log);
@@ -126,6 +136,10 @@ export function verifyProgram(insns: readonly Instruction[], options: VerifyOpti
       path: [],
       processedInsns: env.processed,
       log: log.finish(env.processed),
+      safeAccesses: [...env.accessKinds]
+        .filter(([, kinds]) => [...kinds].every((k) => VM_EXACT_KINDS.has(k)))
+        .map(([pc]) => pc)
+        .sort((a, b) => a - b),
     };
   } catch (error) {
     if (!(error instanceof VerifierReject)) throw error;

@@ -13,6 +13,7 @@ import { hookOf } from './attach-target.js';
 import { VmEvents } from './events.js';
 import { runtimeHelpers } from './helpers/index.js';
 import { compileJit } from '../jit/compile.js';
+import { verifyObjectProgram } from '../verifier/object.js';
 import { JitCompileError } from '../jit/errors.js';
 import { Interpreter, type InterpreterLinks } from './interpreter.js';
 import { linkForVm } from './link-program.js';
@@ -40,6 +41,12 @@ export interface LoadCollectionOptions extends RuntimeOptions {
    * the built-in layouts answer what it does not.
    */
   tracepointFormats?: TracepointFormatSource;
+  /**
+   * JIT only (default true): run tsbpf's verifier on each program first; for an accepted program the JIT leaves out
+   * the bounds checks of the accesses the verifier proved safe and the instruction budget (the verifier proved the
+   * program terminates). Programs it rejects or does not model keep every check.
+   */
+  verify?: boolean;
 }
 
 /**
@@ -114,6 +121,7 @@ export class VmCollection implements Collection {
                 space: this.space,
                 helpers,
                 links,
+                ...(options.verify === false ? {} : provenSafe(spec, ps)),
                 callbackEntries: (code) => (code === linked.predecoded ? linked.functionEntries : entriesOf(code)),
               }))
           : new Interpreter(linked.predecoded, this.space, helpers, links);
@@ -226,6 +234,22 @@ export function loadCollection(spec: ObjectSpec, options: LoadCollectionOptions 
 }
 
 /** Compiles one program, naming the object and program when the JIT cannot. */
+/**
+ * JIT options for a program tsbpf's verifier accepts: the accesses it proved in bounds (unchecked) and no budget.
+ * Programs with CO-RE relocations keep their checks: the verifier sees them relocated against the kernel's BTF,
+ * which need not be the layout the VM runs them with.
+ */
+function provenSafe(spec: ObjectSpec, ps: ProgramSpec): { verifiedAccesses?: ReadonlySet<number>; budgetChecks?: boolean } {
+  if (ps.coreRelocations.length > 0) return {};
+  try {
+    const verdict = verifyObjectProgram(spec, ps);
+    if (verdict.verdict !== 'accepted' || !verdict.safeAccesses) return {};
+    return { verifiedAccesses: new Set(verdict.safeAccesses), budgetChecks: false };
+  } catch {
+    return {}; // anything the verifier cannot take keeps the checked code
+  }
+}
+
 function compileFor<T>(spec: ObjectSpec, ps: ProgramSpec, compile: () => T): T {
   try {
     return compile();

@@ -296,18 +296,50 @@ export class Interpreter {
           R[d] &= R[s]!;
           R[d + 1] &= R[s + 1]!;
           break;
-        case 0x67:
-          shl64(R, d, k & 63);
+        case 0x67: {
+          const n = k & 63;
+          if (n >= 32) {
+            R[d + 1] = R[d]! << (n - 32);
+            R[d] = 0;
+          } else if (n !== 0) {
+            R[d + 1] = (R[d + 1]! << n) | (R[d]! >>> (32 - n));
+            R[d] = R[d]! << n;
+          }
           break;
-        case 0x6f:
-          shl64(R, d, R[s]! & 63);
+        }
+        case 0x6f: {
+          const n = R[s]! & 63;
+          if (n >= 32) {
+            R[d + 1] = R[d]! << (n - 32);
+            R[d] = 0;
+          } else if (n !== 0) {
+            R[d + 1] = (R[d + 1]! << n) | (R[d]! >>> (32 - n));
+            R[d] = R[d]! << n;
+          }
           break;
-        case 0x77:
-          shr64(R, d, k & 63);
+        }
+        case 0x77: {
+          const n = k & 63;
+          if (n >= 32) {
+            R[d] = R[d + 1]! >>> (n - 32);
+            R[d + 1] = 0;
+          } else if (n !== 0) {
+            R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
+            R[d + 1] = R[d + 1]! >>> n;
+          }
           break;
-        case 0x7f:
-          shr64(R, d, R[s]! & 63);
+        }
+        case 0x7f: {
+          const n = R[s]! & 63;
+          if (n >= 32) {
+            R[d] = R[d + 1]! >>> (n - 32);
+            R[d + 1] = 0;
+          } else if (n !== 0) {
+            R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
+            R[d + 1] = R[d + 1]! >>> n;
+          }
           break;
+        }
         case 0x87: {
           const l = R[d]! | 0;
           R[d] = -l | 0;
@@ -344,12 +376,28 @@ export class Interpreter {
           R[d] = R[s]!;
           R[d + 1] = R[s + 1]!;
           break;
-        case 0xc7:
-          sar64(R, d, k & 63);
+        case 0xc7: {
+          const n = k & 63;
+          if (n >= 32) {
+            R[d] = R[d + 1]! >> (n - 32);
+            R[d + 1] = R[d + 1]! >> 31;
+          } else if (n !== 0) {
+            R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
+            R[d + 1] = R[d + 1]! >> n;
+          }
           break;
-        case 0xcf:
-          sar64(R, d, R[s]! & 63);
+        }
+        case 0xcf: {
+          const n = R[s]! & 63;
+          if (n >= 32) {
+            R[d] = R[d + 1]! >> (n - 32);
+            R[d + 1] = R[d + 1]! >> 31;
+          } else if (n !== 0) {
+            R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
+            R[d + 1] = R[d + 1]! >> n;
+          }
           break;
+        }
         case CODE.SDIV64_K:
           if (k === 0) {
             R[d] = 0;
@@ -977,39 +1025,6 @@ function fastAddress(
   const a = (R[r]! >>> 0) + offset;
   if (a < 0 || a + size > limit) return -1;
   return u8[a >>> 3]! & u8[(a + size - 1) >>> 3]! & mask ? a : -1;
-}
-
-function shl64(R: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  if (n >= 32) {
-    R[d + 1] = R[d]! << (n - 32);
-    R[d] = 0;
-  } else {
-    R[d + 1] = (R[d + 1]! << n) | (R[d]! >>> (32 - n));
-    R[d] = R[d]! << n;
-  }
-}
-
-function shr64(R: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  if (n >= 32) {
-    R[d] = R[d + 1]! >>> (n - 32);
-    R[d + 1] = 0;
-  } else {
-    R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
-    R[d + 1] = R[d + 1]! >>> n;
-  }
-}
-
-function sar64(R: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  if (n >= 32) {
-    R[d] = R[d + 1]! >> (n - 32);
-    R[d + 1] = R[d + 1]! >> 31;
-  } else {
-    R[d] = (R[d]! >>> n) | (R[d + 1]! << (32 - n));
-    R[d + 1] = R[d + 1]! >> n;
-  }
 }
 
 function sdiv32(a: number, b: number): number {
