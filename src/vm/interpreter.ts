@@ -91,7 +91,6 @@ export class Interpreter {
     this.stack = space.alloc(STACK_FRAME_SIZE * MAX_CALL_FRAMES, 'stack', 'stack');
     this.registers = space.reserve(11 * 8);
     this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
-    // biome-ignore lint/complexity/noUselessThisAlias: the `pc` getter of the object literal needs the instance
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.helperCall = {
