@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FORMS } from '../../src/isa/forms.js';
 import type { Instruction } from '../../src/isa/instruction.js';
-import { fieldUse } from '../../src/isa/validate.js';
 import { VmFault } from '../../src/vm/fault.js';
 import { HelperTable } from '../../src/vm/helper.js';
 import { Interpreter } from '../../src/vm/interpreter.js';
 import { AddressSpace } from '../../src/vm/memory.js';
 import { MemoryRunner } from '../../src/vm/run-memory.js';
 import { EXIT, I, lddw } from './build.js';
+import { arbAluInsn, arbU64 } from './alu-arbitraries.js';
 import { referenceRun } from './reference-model.js';
 
 const helpers = new HelperTable().define(5, 'ret_arg1', (c) => c.u64(1));
@@ -220,33 +219,11 @@ describe('interpreter: control flow', () => {
 });
 
 describe('interpreter vs BigInt reference model', () => {
-  const aluForms = FORMS.filter((f) => ['alu', 'neg', 'end', 'movsx'].includes(f.kind));
-  const arbInsn = fc
-    .record({
-      form: fc.constantFrom(...aluForms),
-      dst: fc.integer({ min: 0, max: 9 }),
-      src: fc.integer({ min: 0, max: 9 }),
-      imm: fc.oneof(
-        fc.integer({ min: -0x80000000, max: 0x7fffffff }),
-        fc.constantFrom(0, 1, -1, 31, 32, 63, 64, -0x80000000),
-      ),
-    })
-    .map(({ form, dst, src, imm }): Instruction => {
-      const use = fieldUse(form);
-      const insn: Instruction = { opcode: form.opcode, dst, src: use.src ? src : 0, off: 0, imm: use.imm ? imm : 0 };
-      if (form.match) insn[form.match.field] = form.match.value;
-      return insn;
-    });
-  const arbU64 = fc.oneof(
-    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-    fc.constantFrom(0n, 1n, 1n << 63n, (1n << 64n) - 1n, 0x80000000n, 0xffffffffn),
-  );
-
   it('random straight-line ALU programs give the same registers', () => {
     fc.assert(
       fc.property(
         fc.array(arbU64, { minLength: 10, maxLength: 10 }),
-        fc.array(arbInsn, { maxLength: 40 }),
+        fc.array(arbAluInsn, { maxLength: 40 }),
         (init, body) => {
           const prologue = init.map((v, i) => lddw(i, v));
           const space = new AddressSpace({ maxBytes: 1 << 20 });
