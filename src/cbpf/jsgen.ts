@@ -20,14 +20,16 @@ import { BACKWARD_JUMP_ALLOWANCE, type CbpfFilter, compileCbpfInterpreter } from
 /** Above this many instructions the generated function is too large for V8's optimizing compiler to take. */
 export const JSGEN_MAX_INSNS = 3000;
 
-const load = (size: number, at: string): string => {
+/** Byte `i` of the packet: `p[i]`, or `p[o + i]` when the packet sits at offset `o` of a larger buffer. */
+type ByteAt = (i: string) => string;
+const loadWith = (byte: ByteAt, size: number, at: string): string => {
   switch (size) {
     case 4:
-      return `((p[${at}] << 24) | (p[${at} + 1] << 16) | (p[${at} + 2] << 8) | p[${at} + 3]) >>> 0`;
+      return `((${byte(at)} << 24) | (${byte(`${at} + 1`)} << 16) | (${byte(`${at} + 2`)} << 8) | ${byte(`${at} + 3`)}) >>> 0`;
     case 2:
-      return `(p[${at}] << 8) | p[${at} + 1]`;
+      return `(${byte(at)} << 8) | ${byte(`${at} + 1`)}`;
     default:
-      return `p[${at}]`;
+      return byte(at);
   }
 };
 const SIZE: Readonly<Record<number, number>> = { 0: 4, 8: 2, 16: 1 };
@@ -50,8 +52,14 @@ const COND: Readonly<Record<number, (a: string, b: string) => string>> = {
   64: (a, b) => `(${a} & ${b}) !== 0`,
 };
 
-/** The body of `function (p, wirelen, aux)` (with `anc` = ancillaryValue in scope) equivalent to `prog`. */
-export function generateCbpfJs(prog: readonly CbpfInsn[]): string {
+/**
+ * The body of `function (p, wirelen, aux)` (with `anc` = ancillaryValue in scope) equivalent to `prog`; with
+ * `offset`, of `function (p, o, buflen, wirelen, aux)` reading the packet at `p[o .. o + buflen)` (a record inside a
+ * capture chunk, with no subarray per packet).
+ */
+export function generateCbpfJs(prog: readonly CbpfInsn[], options: { offset?: boolean } = {}): string {
+  const byte: ByteAt = options.offset ? (i) => `p[o + ${i}]` : (i) => `p[${i}]`;
+  const load = (size: number, at: string): string => loadWith(byte, size, at);
   const n = prog.length;
   if (n === 0) return 'return 0;';
   // Jump targets get a case label; jumps outside the program reject.
@@ -96,7 +104,7 @@ export function generateCbpfJs(prog: readonly CbpfInsn[]): string {
         break;
       }
       case code === 0xb1:
-        s = `if (buflen <= ${k}) return 0; X = (p[${k}] & 15) << 2;`;
+        s = `if (buflen <= ${k}) return 0; X = (${byte(String(k))} & 15) << 2;`;
         break;
       case code === 0x80 || code === 0x81:
         s = `${code === 0x80 ? 'A' : 'X'} = wirelen >>> 0;`;
@@ -162,7 +170,7 @@ export function generateCbpfJs(prog: readonly CbpfInsn[]): string {
     body.push(s);
   }
   const lines = [
-    'const buflen = p.length;',
+    ...(options.offset ? [] : ['const buflen = p.length;']),
     `let A = 0, X = 0, kk = 0, pc = 0${usesBackward ? ', bw = 0' : ''};`,
     `let ${Array.from({ length: 16 }, (_, i) => `m${i} = 0`).join(', ')};`,
     'for (;;) {',
@@ -182,6 +190,24 @@ export function compileCbpfToJs(prog: readonly CbpfInsn[]): CbpfFilter | undefin
   try {
     const factory = new Function('anc', `'use strict'; return function cbpfFilter(p, wirelen, aux) {\n${source}\n};`);
     return factory(ancillaryValue) as CbpfFilter;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A filter over a packet stored at `p[o .. o + buflen)`, as `compileCbpfToJs` makes for whole arrays. */
+export type CbpfOffsetFilter = (p: Uint8Array, o: number, buflen: number, wirelen: number) => number;
+
+/** `prog` compiled to an offset-taking JavaScript function, or undefined where that is not possible. */
+export function compileCbpfOffsetJs(prog: readonly CbpfInsn[]): CbpfOffsetFilter | undefined {
+  if (prog.length > JSGEN_MAX_INSNS) return undefined;
+  const source = generateCbpfJs(prog, { offset: true });
+  try {
+    const factory = new Function(
+      'anc',
+      `'use strict'; return function cbpfFilterAt(p, o, buflen, wirelen, aux) {\n${source}\n};`,
+    );
+    return factory(ancillaryValue) as CbpfOffsetFilter;
   } catch {
     return undefined;
   }

@@ -18,6 +18,7 @@ import { InputError } from '../../errors.js';
 import type { CapturedPacket, CaptureInterface } from '../../pcap/packet.js';
 import { CaptureParser } from '../../pcap/parser.js';
 import { reusedFileChunks } from '../filter-chunks.js';
+import { fastPcapCount } from '../filter-fast-count.js';
 import { type FilterBackend, loadMatcherFactory, parseFilterBackend } from '../filter-matcher.js';
 import { formatMatch, TextBatcher } from '../filter-output.js';
 import { startProgress } from '../filter-progress.js';
@@ -138,8 +139,15 @@ function listing(args: string[], opts: FilterOptions, io: FilterIo): void {
 
 async function filterFile(expression: string, path: string, opts: FilterOptions, io: FilterIo): Promise<void> {
   const backend: FilterBackend = parseFilterBackend(opts.backend);
-  const makeMatcher = await loadMatcherFactory(backend);
   const fromStdin = path === '-';
+  if (opts.count && backend === 'cbpf' && !fromStdin && opts.w === undefined) {
+    const fast = fastPcapCount(path, expression, opts.optimize);
+    if (fast) {
+      io.write(opts.json ? `${JSON.stringify({ packets: fast.packets, count: fast.matched })}\n` : `${fast.matched}\n`);
+      return;
+    }
+  }
+  const makeMatcher = await loadMatcherFactory(backend);
   const totalBytes = fromStdin ? 0 : statSync(path).size;
   const printsLines = !opts.count && !opts.json && opts.w === undefined;
   const out = new TextBatcher((text) => io.write(text));
