@@ -23,6 +23,7 @@ import { copyReg, isPktPointer, type Reg, regTypeName, scalarReg } from './reg.j
 import {
   boundsInvalid,
   coerceToSize,
+  copyScalar,
   isConst,
   knownScalar,
   S64_MAX,
@@ -127,7 +128,7 @@ export function checkAlu(env: Env, insn: Instruction, form: InsnForm): void {
       setReg(env, dst, scalarReg());
       return;
     }
-    const s = { ...src.s };
+    const s = copyScalar(src.s);
     signExtendFromSize(s, form.size / 8);
     if (!is64) zext32(s);
     setReg(env, dst, scalarReg(s));
@@ -145,7 +146,7 @@ export function checkAlu(env: Env, insn: Instruction, form: InsnForm): void {
         if (!env.priv) reject(env, `R${insn.src} partial copy of pointer`, [insn.src]);
         setReg(env, dst, scalarReg(zextUnknown()));
       } else {
-        const s = { ...src.s };
+        const s = copyScalar(src.s);
         zext32(s);
         setReg(env, dst, scalarReg(s));
       }
@@ -264,7 +265,7 @@ function ptrArith(env: Env, insn: Instruction, form: InsnForm, ptr: Reg, off: Re
   if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || boundsInvalid(o)) {
     return scalarReg();
   }
-  const res: Reg = { ...ptr, s: { ...ptr.s } };
+  const res: Reg = copyReg(ptr);
   sane(env, o, off.off, ptr);
   sane(env, ptr.s, ptr.off, ptr);
   const p = ptr.s;
@@ -359,22 +360,27 @@ function ptrArith(env: Env, insn: Instruction, form: InsnForm, ptr: Reg, off: Re
   return res;
 }
 
-/** check_reg_sane_offset. */
+/** check_reg_sane_offset (the pointer's type name is only spelled out for a rejection). */
 function sane(env: Env, s: Scalar, fixed: number, ptr: Reg): void {
-  const t = regTypeName(ptr);
   const val = BigInt.asIntN(64, s.t.value);
   const max = BigInt(BPF_MAX_VAR_OFF);
-  if (isConst(s) && (val >= max || val <= -max)) reject(env, `math between ${t} pointer and ${val} is not allowed`);
-  if (fixed >= BPF_MAX_VAR_OFF || fixed <= -BPF_MAX_VAR_OFF) reject(env, `${t} pointer offset ${fixed} is not allowed`);
+  if (isConst(s) && (val >= max || val <= -max)) {
+    reject(env, `math between ${regTypeName(ptr)} pointer and ${val} is not allowed`);
+  }
+  if (fixed >= BPF_MAX_VAR_OFF || fixed <= -BPF_MAX_VAR_OFF) {
+    reject(env, `${regTypeName(ptr)} pointer offset ${fixed} is not allowed`);
+  }
   if (s.smin === S64_MIN) {
     reject(
       env,
-      `math between ${t} pointer and register with unbounded min value is not allowed`,
+      `math between ${regTypeName(ptr)} pointer and register with unbounded min value is not allowed`,
       [],
       'bound the number before adding it to the pointer (e.g. `if idx > N goto out`)',
     );
   }
-  if (s.smin >= max || s.smin <= -max) reject(env, `value ${s.smin} makes ${t} pointer be out of bounds`);
+  if (s.smin >= max || s.smin <= -max) {
+    reject(env, `value ${s.smin} makes ${regTypeName(ptr)} pointer be out of bounds`);
+  }
 }
 
 /** Unprivileged: a stack pointer must stay inside the frame after arithmetic (sanitize_check_bounds). */

@@ -18,7 +18,7 @@ import {
 } from '../isa/opcodes.js';
 import { MAX_PACKET_OFF } from './mem.js';
 import { isPktAny, isPointer, type Reg, scalarReg } from './reg.js';
-import { boundsInvalid, isConst, knownScalar, type Scalar, syncBounds } from './scalar.js';
+import { boundsInvalid, copyScalar, isConst, knownScalar, type Scalar, syncBounds } from './scalar.js';
 import { scalarAlu } from './scalar-alu.js';
 import { allRegs, type VerifierState } from './state.js';
 import { tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg, U32_MAX, U64_MAX } from './tnum.js';
@@ -309,7 +309,7 @@ export function syncLinked(state: VerifierState, known: Reg): void {
     if (r === known || r.type !== 'scalar' || (r.id & ~ADD_CONST) !== base) continue;
     const rOff = r.id & ADD_CONST ? r.off : 0;
     const kOff = known.id & ADD_CONST ? known.off : 0;
-    r.s = rOff === kOff ? { ...known.s } : scalarAlu(BPF_ADD, known.s, knownScalar(BigInt(rOff - kOff)), true);
+    r.s = rOff === kOff ? copyScalar(known.s) : scalarAlu(BPF_ADD, known.s, knownScalar(BigInt(rOff - kOff)), true);
   }
 }
 

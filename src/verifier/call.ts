@@ -20,7 +20,7 @@ import {
   stackClobber,
   stackRead,
 } from './mem.js';
-import { notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
+import { copyReg, notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
 import { isConst, unknownScalar } from './scalar.js';
 import { allRegs, curFrame, MAX_CALL_FRAMES, newFrame } from './state.js';
 
@@ -321,7 +321,7 @@ export function enterSubprog(env: Env, insn: Instruction): number {
   const caller = curFrame(st);
   const subprog = env.layout.subprogs.indexOf(target);
   const callee = newFrame(st.frames.length, env.pc, subprog);
-  for (let r = 1; r <= 5; r++) callee.regs[r] = { ...caller.regs[r]!, s: { ...caller.regs[r]!.s } };
+  for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]!);
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
   st.frames.push(callee);
   return target;
@@ -342,7 +342,8 @@ export function leaveSubprog(env: Env): number {
   }
   st.frames.pop();
   const caller = curFrame(st);
-  caller.regs[0] = { ...r0, s: { ...r0.s }, id: 0 };
+  caller.regs[0] = copyReg(r0);
+  caller.regs[0].id = 0;
   // stack pointers into the dead frame are no longer usable
   for (const r of allRegs(st))
     if (r.type === 'stack' && r.frameno >= st.frames.length) Object.assign(r, invalidReg(env));

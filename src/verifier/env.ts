@@ -43,9 +43,21 @@ export function newId(env: Env): number {
   return ++env.idGen;
 }
 
-/** Throws the rejection for the current instruction. */
+/**
+ * Throws the rejection for the current instruction. A rejection is a result, not a fault, and verifyProgram
+ * always catches it, so its JavaScript stack is never shown: it is built without one (capturing it costs more
+ * than verifying a small program does).
+ */
 export function reject(env: Env, message: string, regs: readonly number[] = [], suggestion?: string): never {
-  throw new VerifierReject(message, env.pc, regs, suggestion);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let error: VerifierReject;
+  try {
+    error = new VerifierReject(message, env.pc, regs, suggestion);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  throw error;
 }
 
 export function mapName(env: Env, index: number): string {

@@ -54,29 +54,41 @@ function useDef(layout: Layout, pc: number): { use: number; def: number } {
   }
 }
 
-/** live[pc]: registers that may be read at or after pc before being written (backward fixpoint). */
+/**
+ * live[pc]: registers that may be read at or after pc before being written (backward fixpoint). Uses, defs and
+ * successors are tabulated once into typed arrays, as this runs for every program verified.
+ */
 export function computeLiveness(layout: Layout): Uint16Array {
   const n = layout.slots;
   const live = new Uint16Array(n);
-  const ud = Array.from({ length: n }, (_, pc) => useDef(layout, pc));
-  const succ = (pc: number): number[] => {
+  const use = new Uint16Array(n);
+  const keep = new Uint16Array(n);
+  // Up to two successors per slot, -1 for none.
+  const succA = new Int32Array(n).fill(-1);
+  const succB = new Int32Array(n).fill(-1);
+  for (let pc = 0; pc < n; pc++) {
+    const ud = useDef(layout, pc);
+    use[pc] = ud.use;
+    keep[pc] = ~ud.def & ALL;
     const insn = layout.at[pc];
-    if (!insn || isExit(insn)) return [];
+    if (!insn || isExit(insn)) continue;
     const next = pc + slotCount(insn);
     const t = jumpTarget(insn, pc);
-    const out: number[] = [];
-    if (t === undefined || !(insn.opcode === 0x05 || insn.opcode === 0x06)) if (next < n) out.push(next);
-    if (t !== undefined && t >= 0 && t < n) out.push(t);
-    return out;
-  };
+    const fallsThrough = t === undefined || !(insn.opcode === 0x05 || insn.opcode === 0x06);
+    if (fallsThrough && next < n) succA[pc] = next;
+    if (t !== undefined && t >= 0 && t < n) {
+      if (succA[pc]! >= 0) succB[pc] = t;
+      else succA[pc] = t;
+    }
+  }
   let changed = true;
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
-      let out = 0;
-      for (const t of succ(pc)) out |= live[t]!;
-      const { use, def } = ud[pc]!;
-      const v = (use | (out & ~def)) & ALL;
+      const a = succA[pc]!;
+      const b = succB[pc]!;
+      const out = (a >= 0 ? live[a]! : 0) | (b >= 0 ? live[b]! : 0);
+      const v = (use[pc]! | (out & keep[pc]!)) & ALL;
       if (v !== live[pc]) {
         live[pc] = v;
         changed = true;

@@ -4,13 +4,12 @@
  */
 import { type Env, mapName, reject } from './env.js';
 import { PROG_TYPES } from './prog-types.js';
-import { isPointer, notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
+import { copyReg, isPointer, notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
 import {
   coerceToSize,
   isConst,
   knownScalar,
   S64_MIN,
-  type Scalar,
   signExtendFromSize,
   unknownScalar,
 } from './scalar.js';
@@ -383,7 +382,7 @@ export function stackWrite(env: Env, r: Reg, off: number, size: number, value?: 
   if (aligned && (!value || value.type === 'scalar') && (env.priv || size === 8)) {
     // a scalar (or an immediate) stored at a slot start is a spill, of any size (save_register_state)
     const slot = slotOf(frame, spiOf(lo));
-    slot.spilled = value ? { ...value, s: { ...value.s } } : scalarReg(knownScalar(BigInt(imm ?? 0)));
+    slot.spilled = value ? copyReg(value) : scalarReg(knownScalar(BigInt(imm ?? 0)));
     for (let i = 0; i < 8; i++) {
       if (i >= 8 - size) slot.bytes[i] = 'spill';
       else if (slot.bytes[i] === 'spill') slot.bytes[i] = 'misc';
@@ -396,7 +395,7 @@ export function stackWrite(env: Env, r: Reg, off: number, size: number, value?: 
     if (aligned) {
       const slot = slotOf(frame, spiOf(lo));
       slot.bytes.fill('spill');
-      slot.spilled = { ...value, s: { ...value.s } };
+      slot.spilled = copyReg(value);
       return;
     }
   }
@@ -434,7 +433,7 @@ export function stackRead(env: Env, r: Reg, off: number, size: number): Reg {
     if (slot?.spilled && slot.bytes[byteOf(lo)] === 'spill') {
       const sp = slot.spilled;
       const spillSize = slot.bytes.filter((b) => b === 'spill').length;
-      if (size === 8 && lo % 8 === 0 && spillSize === 8) return { ...sp, s: { ...sp.s } };
+      if (size === 8 && lo % 8 === 0 && spillSize === 8) return copyReg(sp);
       if (sp.type !== 'scalar') {
         reject(
           env,
@@ -445,9 +444,10 @@ export function stackRead(env: Env, r: Reg, off: number, size: number): Reg {
       }
       if (size <= spillSize && lo % 8 === 0) {
         // narrowing fill from the slot start: the spilled value, truncated by the load (id kept if it fits)
-        const s: Scalar = { ...sp.s };
         const fits = sp.s.umax < 1n << BigInt(size * 8);
-        return { ...sp, s, id: fits ? sp.id : 0 };
+        const out = copyReg(sp);
+        out.id = fits ? sp.id : 0;
+        return out;
       }
       return scalarReg(unknownScalar());
     }

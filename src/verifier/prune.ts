@@ -7,14 +7,19 @@ import type { Reg } from './reg.js';
 import { scalarEquals, scalarWithin } from './scalar.js';
 import type { StackSlot, VerifierState } from './state.js';
 
+/**
+ * The old-to-current id correspondence of one comparison (struct bpf_idmap). States hold few ids, so two parallel
+ * arrays searched linearly beat Maps, which cost more to clear at every comparison than to search.
+ */
 class IdMap {
-  private readonly oldToCur = new Map<number, number>();
-  private readonly curToOld = new Map<number, number>();
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
+  /** Pairs in use: the arrays are reused across comparisons, never shrunk. */
+  private n = 0;
   private tmp = 1 << 30;
 
   reset(): this {
-    if (this.oldToCur.size) this.oldToCur.clear();
-    if (this.curToOld.size) this.curToOld.clear();
+    this.n = 0;
     this.tmp = 1 << 30;
     return this;
   }
@@ -22,14 +27,19 @@ class IdMap {
   check(oldId: number, curId: number): boolean {
     if (!oldId !== !curId) return false;
     if (!oldId) return true;
-    const a = this.oldToCur.get(oldId);
-    const b = this.curToOld.get(curId);
-    if (a === undefined && b === undefined) {
-      this.oldToCur.set(oldId, curId);
-      this.curToOld.set(curId, oldId);
+    let i = -1;
+    let j = -1;
+    for (let k = 0; k < this.n; k++) {
+      if (this.olds[k] === oldId) i = k;
+      if (this.curs[k] === curId) j = k;
+    }
+    if (i < 0 && j < 0) {
+      this.olds[this.n] = oldId;
+      this.curs[this.n] = curId;
+      this.n++;
       return true;
     }
-    return a === curId && b === oldId;
+    return i >= 0 && i === j;
   }
 
   /** check_scalar_ids: an unlinked scalar gets a fresh id so it can match anything once. */

@@ -47,12 +47,16 @@ export interface Reg {
   subprog: number;
 }
 
-export function notInit(): Reg {
+/**
+ * Every register is built here, as one literal with every field in the same order: registers are made at nearly
+ * every instruction, and one object shape keeps the checker's property accesses monomorphic.
+ */
+function makeReg(type: RegType, s: Scalar): Reg {
   return {
-    type: 'not_init',
+    type,
     maybeNull: false,
     off: 0,
-    s: unknownScalar(),
+    s,
     id: 0,
     refObjId: 0,
     range: 0,
@@ -63,8 +67,12 @@ export function notInit(): Reg {
   };
 }
 
+export function notInit(): Reg {
+  return makeReg('not_init', unknownScalar());
+}
+
 export function scalarReg(s: Scalar = unknownScalar()): Reg {
-  return { ...notInit(), type: 'scalar', s };
+  return makeReg('scalar', s);
 }
 
 export function constReg(v: bigint): Reg {
@@ -72,8 +80,9 @@ export function constReg(v: bigint): Reg {
 }
 
 /** A pointer of `type` with offset 0 and a known-zero variable part (mark_reg_known_zero). */
-export function ptrReg(type: RegType, extra: Partial<Reg> = {}): Reg {
-  return { ...notInit(), type, s: knownScalar(0n), ...extra };
+export function ptrReg(type: RegType, extra?: Partial<Reg>): Reg {
+  const r = makeReg(type, knownScalar(0n));
+  return extra ? Object.assign(r, extra) : r;
 }
 
 /** Field by field rather than a spread: states are copied at every branch, and this keeps one object shape. */
@@ -95,30 +104,30 @@ export const isPointer = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 
 export const isPktPointer = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
 export const isPktAny = (r: Reg): boolean => isPktPointer(r) || r.type === 'pkt_end';
 
+const TYPE_NAMES: Record<RegType, string> = {
+  not_init: '?',
+  scalar: 'scalar',
+  ctx: 'ctx',
+  map_ptr: 'map_ptr',
+  map_value: 'map_value',
+  map_key: 'map_key',
+  stack: 'fp',
+  pkt: 'pkt',
+  pkt_meta: 'pkt_meta',
+  pkt_end: 'pkt_end',
+  mem: 'mem',
+  ringbuf_mem: 'mem',
+  func: 'func',
+  sock_common: 'sock_common',
+  sock: 'sock',
+  tp_buffer: 'tp_buffer',
+  btf_id: 'ptr_',
+};
+
 /** The kernel's reg_type_str: `map_value_or_null`, `fp`, `pkt_end`, `scalar`... */
 export function regTypeName(r: Reg): string {
-  const base: Record<RegType, string> = {
-    not_init: '?',
-    scalar: 'scalar',
-    ctx: 'ctx',
-    map_ptr: 'map_ptr',
-    map_value: 'map_value',
-    map_key: 'map_key',
-    stack: 'fp',
-    pkt: 'pkt',
-    pkt_meta: 'pkt_meta',
-    pkt_end: 'pkt_end',
-    mem: 'mem',
-    ringbuf_mem: 'ringbuf_mem',
-    func: 'func',
-    sock_common: 'sock_common',
-    sock: 'sock',
-    tp_buffer: 'tp_buffer',
-    btf_id: 'ptr_',
-  };
-  const name = r.type === 'ringbuf_mem' ? 'mem' : base[r.type];
   const prefix = r.type === 'ringbuf_mem' ? 'ringbuf_' : '';
-  return `${prefix}${name}${r.maybeNull ? '_or_null' : ''}`;
+  return `${prefix}${TYPE_NAMES[r.type]}${r.maybeNull ? '_or_null' : ''}`;
 }
 
 /** One register as the kernel's state log prints it (`R1=ctx()`, `R0=map_value(map=m,ks=4,vs=8)`, `R2=pkt(r=14)`). */

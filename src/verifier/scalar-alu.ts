@@ -63,9 +63,16 @@ const view = (s: Scalar, w: 32 | 64): Range =>
     ? { t: s.t, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax }
     : { t: tnumCast(s.t, 4), umin: s.u32min, umax: s.u32max, smin: s.s32min, smax: s.s32max };
 
-function limits(w: 32 | 64): { UMAX: bigint; SMIN: bigint; SMAX: bigint } {
-  return w === 64 ? { UMAX: U64_MAX, SMIN: S64_MIN, SMAX: S64_MAX } : { UMAX: U32_MAX, SMIN: S32_MIN, SMAX: S32_MAX };
+interface Limits {
+  readonly UMAX: bigint;
+  readonly SMIN: bigint;
+  readonly SMAX: bigint;
 }
+// Made once: limits() runs in every range operation.
+const LIMITS_64: Limits = { UMAX: U64_MAX, SMIN: S64_MIN, SMAX: S64_MAX };
+const LIMITS_32: Limits = { UMAX: U32_MAX, SMIN: S32_MIN, SMAX: S32_MAX };
+
+const limits = (w: 32 | 64): Limits => (w === 64 ? LIMITS_64 : LIMITS_32);
 
 const unknownRange = (w: 32 | 64, t: Tnum): Range => {
   const { UMAX, SMIN, SMAX } = limits(w);

@@ -11,6 +11,7 @@ import {
   tnumIsConst,
   tnumRange,
   tnumSubreg,
+  sizeMask,
   tnumWithSubreg,
   U32_MAX,
   U64_MAX,
@@ -113,32 +114,50 @@ function updateBounds(s: Scalar): void {
   s.u32max = min(s.u32max, v32 | m32);
 }
 
+/** __reg32_deduce_bounds. Conversions are computed once per value (bigint ops allocate; this runs at every sync). */
 function deduce32(s: Scalar): void {
-  if (s.umin >> 32n === s.umax >> 32n) {
-    s.u32min = max(s.u32min, u32(s.umin));
-    s.u32max = min(s.u32max, u32(s.umax));
-    if (s32(u32(s.umin)) <= s32(u32(s.umax))) {
-      s.s32min = max(s.s32min, s32(u32(s.umin)));
-      s.s32max = min(s.s32max, s32(u32(s.umax)));
+  const umin = s.umin;
+  const umax = s.umax;
+  if (umin >> 32n === umax >> 32n) {
+    const lo = u32(umin);
+    const hi = u32(umax);
+    if (lo > s.u32min) s.u32min = lo;
+    if (hi < s.u32max) s.u32max = hi;
+    const slo = s32(lo);
+    const shi = s32(hi);
+    if (slo <= shi) {
+      if (slo > s.s32min) s.s32min = slo;
+      if (shi < s.s32max) s.s32max = shi;
     }
   }
-  if (s.smin >> 32n === s.smax >> 32n) {
-    if (s32(u64(s.smin)) <= s32(u64(s.smax))) {
-      s.s32min = max(s.s32min, s32(u64(s.smin)));
-      s.s32max = min(s.s32max, s32(u64(s.smax)));
+  const smin = s.smin;
+  const smax = s.smax;
+  if (smin >> 32n === smax >> 32n) {
+    // The low 32 bits of the two's complement value: s32/u32 of a negative bigint already see them.
+    const slo = s32(smin);
+    const shi = s32(smax);
+    if (slo <= shi) {
+      if (slo > s.s32min) s.s32min = slo;
+      if (shi < s.s32max) s.s32max = shi;
     }
-    if (u32(u64(s.smin)) <= u32(u64(s.smax))) {
-      s.u32min = max(s.u32min, u32(u64(s.smin)));
-      s.u32max = min(s.u32max, u32(u64(s.smax)));
+    const lo = u32(smin);
+    const hi = u32(smax);
+    if (lo <= hi) {
+      if (lo > s.u32min) s.u32min = lo;
+      if (hi < s.u32max) s.u32max = hi;
     }
   }
-  if (s32(s.u32min) <= s32(s.u32max)) {
-    s.s32min = max(s.s32min, s32(s.u32min));
-    s.s32max = min(s.s32max, s32(s.u32max));
+  const sumin = s32(s.u32min);
+  const sumax = s32(s.u32max);
+  if (sumin <= sumax) {
+    if (sumin > s.s32min) s.s32min = sumin;
+    if (sumax < s.s32max) s.s32max = sumax;
   }
-  if (u32(s.s32min) <= u32(s.s32max)) {
-    s.u32min = max(s.u32min, u32(s.s32min));
-    s.u32max = min(s.u32max, u32(s.s32max));
+  const usmin = u32(s.s32min);
+  const usmax = u32(s.s32max);
+  if (usmin <= usmax) {
+    if (usmin > s.u32min) s.u32min = usmin;
+    if (usmax < s.u32max) s.u32max = usmax;
   }
 }
 
@@ -178,10 +197,19 @@ function boundOffset(s: Scalar): void {
 
 /** reg_bounds_sync: make tnum and the four ranges agree as far as each implies the others. */
 export function syncBounds(s: Scalar): void {
-  // Fast paths for the two commonest shapes; both give exactly what the full deduction below would.
-  if (s.t.mask === 0n) {
+  // Fast paths for the commonest shapes; each gives exactly what the full deduction would (scalar.test.ts
+  // checks them against syncBoundsFull).
+  const t = s.t;
+  if (t.mask === 0n) {
     if (syncConst(s)) return;
-  } else if (s.t.mask === U64_MAX && isUnbounded(s)) return;
+  } else if ((t.value | t.mask) <= S32_MAX) {
+    if (syncSmall(s)) return;
+  } else if (t.mask === U64_MAX && isUnbounded(s)) return;
+  syncBoundsFull(s);
+}
+
+/** The whole of reg_bounds_sync with no shortcut (also the oracle the fast paths are tested against). */
+export function syncBoundsFull(s: Scalar): void {
   updateBounds(s);
   deduce32(s);
   deduce64(s);
@@ -190,6 +218,41 @@ export function syncBounds(s: Scalar): void {
   deduce32(s);
   boundOffset(s);
   updateBounds(s);
+}
+
+/**
+ * A tnum confined to [0, 2^31): every value reads the same as u64, s64, u32 and s32, so the kernel's rounds of
+ * deduction make all four ranges their intersection [lo, hi]; the tnum is then narrowed to that range and the
+ * range to the narrowed tnum. Returns false (leaving `s` alone) when the ranges contradict each other, for the full
+ * deduction to mark them so exactly as the kernel would.
+ */
+function syncSmall(s: Scalar): boolean {
+  const t = s.t;
+  let lo = t.value;
+  let hi = t.value | t.mask;
+  if (s.umin > lo) lo = s.umin;
+  if (s.smin > lo) lo = s.smin;
+  if (s.u32min > lo) lo = s.u32min;
+  if (s.s32min > lo) lo = s.s32min;
+  if (s.umax < hi) hi = s.umax;
+  if (s.smax < hi) hi = s.smax;
+  if (s.u32max < hi) hi = s.u32max;
+  if (s.s32max < hi) hi = s.s32max;
+  if (lo > hi) return false;
+  const nt = tnumIntersect(t, tnumRange(lo, hi));
+  const nhi = nt.value | nt.mask;
+  if (nt.value > lo) lo = nt.value;
+  if (nhi < hi) hi = nhi;
+  s.t = nt;
+  s.umin = lo;
+  s.umax = hi;
+  s.smin = lo;
+  s.smax = hi;
+  s.u32min = lo;
+  s.u32max = hi;
+  s.s32min = lo;
+  s.s32max = hi;
+  return true;
 }
 
 /** A fully unknown scalar: nothing to deduce. */
@@ -239,19 +302,23 @@ export function zext32(s: Scalar): void {
 export function coerceToSize(s: Scalar, size: number): void {
   if (size >= 8) return;
   const bits = BigInt(size * 8);
-  const keep = (1n << bits) - 1n;
-  const t = { value: s.t.value & keep, mask: s.t.mask & keep };
+  const keep = sizeMask(size);
   let lo = 0n;
   let hi = keep;
   if (s.umin >> bits === s.umax >> bits) {
     lo = s.umin & keep;
     hi = s.umax & keep;
   }
-  const r = unknownScalar();
-  r.t = t;
-  r.umin = lo;
-  r.umax = hi;
-  Object.assign(s, r);
+  // Field by field (not unknownScalar + Object.assign): this runs at every narrow load.
+  s.t = { value: s.t.value & keep, mask: s.t.mask & keep };
+  s.umin = lo;
+  s.umax = hi;
+  s.smin = S64_MIN;
+  s.smax = S64_MAX;
+  s.s32min = S32_MIN;
+  s.s32max = S32_MAX;
+  s.u32min = 0n;
+  s.u32max = U32_MAX;
   syncBounds(s);
 }
 

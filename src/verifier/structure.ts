@@ -140,34 +140,51 @@ export function checkStructure(insns: readonly Instruction[], unprivileged: bool
   return layout;
 }
 
-/** Depth-first walk from every subprogram start: back-edges (unprivileged) and unreachable instructions. */
+/**
+ * Depth-first walk from every subprogram start: back-edges (unprivileged) and unreachable instructions. Successors
+ * are tabulated once and the walk's stack is a typed array: this runs for every program verified.
+ */
 function checkCfg(layout: Layout, unprivileged: boolean): void {
   const { at, slots } = layout;
   const state = new Uint8Array(slots); // 0 unseen, 1 on stack, 2 done
-  const succ = (pc: number): number[] => {
+  // succ[2*pc], succ[2*pc+1]: the successors in walk order, -1 for none.
+  const succ = new Int32Array(2 * slots).fill(-1);
+  for (let pc = 0; pc < slots; pc++) {
     const insn = at[pc];
-    if (!insn) return pc + 1 < slots ? [pc + 1] : [];
-    if (isExit(insn)) return [];
+    if (!insn) {
+      if (pc + 1 < slots) succ[2 * pc] = pc + 1;
+      continue;
+    }
+    if (isExit(insn)) continue;
     const next = pc + slotCount(insn);
     const target = jumpTarget(insn, pc);
-    if (target === undefined) return next < slots ? [next] : [];
-    if (isUncondJump(insn)) return [target];
-    return [next, target];
-  };
+    if (target === undefined) {
+      if (next < slots) succ[2 * pc] = next;
+    } else if (isUncondJump(insn)) succ[2 * pc] = target;
+    else {
+      succ[2 * pc] = next;
+      succ[2 * pc + 1] = target;
+    }
+  }
+  // Walk stack of (pc, index of the next successor to try).
+  const stackPc = new Int32Array(slots);
+  const stackI = new Uint8Array(slots);
   const visit = (root: number): void => {
-    const stack: [number, number][] = [[root, 0]];
+    let sp = 0;
+    stackPc[0] = root;
+    stackI[0] = 0;
+    sp = 1;
     state[root] = 1;
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const [pc, i] = top;
-      const next = succ(pc);
-      if (i >= next.length) {
+    while (sp) {
+      const pc = stackPc[sp - 1]!;
+      const i = stackI[sp - 1]!;
+      const t = i < 2 ? succ[2 * pc + i]! : -1;
+      if (t < 0) {
         state[pc] = 2;
-        stack.pop();
+        sp--;
         continue;
       }
-      top[1]++;
-      const t = next[i]!;
+      stackI[sp - 1] = i + 1;
       if (!at[t]) {
         throw new VerifierReject(
           `jump into the middle of ldimm64 insn ${t - 1}`,
@@ -189,7 +206,9 @@ function checkCfg(layout: Layout, unprivileged: boolean): void {
       }
       if (state[t] === 0) {
         state[t] = 1;
-        stack.push([t, 0]);
+        stackPc[sp] = t;
+        stackI[sp] = 0;
+        sp++;
       }
     }
   };

@@ -15,10 +15,20 @@ const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 export const tnumConst = (value: bigint): Tnum => ({ value: u64(value), mask: 0n });
 export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64_MAX };
 
+/**
+ * Bits needed to write x (an unsigned 64-bit bigint): fls64. Done on two 32-bit halves as numbers, since this runs
+ * at every bounds sync and a string conversion would dominate it.
+ */
+function bitLength(x: bigint): number {
+  if (x <= U32_MAX) return 32 - Math.clz32(Number(x));
+  const hi = Number(x >> 32n);
+  return 64 - Math.clz32(hi);
+}
+
 /** The tnum of every value in [min, max] (unsigned). */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = min ^ max;
-  const bits = chi === 0n ? 0 : chi.toString(2).length;
+  const bits = bitLength(chi);
   if (bits > 63) return TNUM_UNKNOWN;
   const delta = (1n << BigInt(bits)) - 1n;
   return { value: min & ~delta & U64_MAX, mask: delta };
@@ -120,10 +130,15 @@ export function tnumUnion(a: Tnum, b: Tnum): Tnum {
 
 /** Truncates to `size` bytes (tnum_cast). */
 export function tnumCast(a: Tnum, size: number): Tnum {
-  const bits = BigInt(size * 8);
-  const keep = (1n << bits) - 1n;
+  const keep = sizeMask(size);
   return { value: a.value & keep, mask: a.mask & keep };
 }
+
+/** Masks of the access sizes, made once: casts run at every narrow load and 32-bit operation. */
+const SIZE_MASKS: readonly bigint[] = [0n, 0xffn, 0xffffn, 0xff_ffffn, U32_MAX];
+
+/** The mask of the low `size` bytes. */
+export const sizeMask = (size: number): bigint => SIZE_MASKS[size] ?? (1n << BigInt(size * 8)) - 1n;
 
 export const tnumIsAligned = (a: Tnum, size: number): boolean =>
   size === 0 ? true : ((a.value | a.mask) & BigInt(size - 1)) === 0n;

@@ -4,7 +4,7 @@
  */
 
 import { InputError } from '../errors.js';
-import { disassemble } from '../isa/asm.js';
+import { formatLlvm } from '../isa/disasm-llvm.js';
 import type { Instruction } from '../isa/instruction.js';
 import type { Env, MapInfo } from './env.js';
 import { describeReg, mapName } from './env.js';
@@ -83,11 +83,13 @@ export class VerifyOptionsError extends InputError {
 interface Checkpoint {
   /** The remembered state; dropped (null) once evicted, the node only counting branches then. */
   state: VerifierState | null;
-  /** exactHash of the state, to skip most exact comparisons. */
-  hash: number;
+  /** exactHash of the state, to skip most exact comparisons (computed when first needed). */
+  hash: number | undefined;
   branches: number;
   parent: Checkpoint | null;
 }
+
+const NO_CHECKPOINTS: readonly Checkpoint[] = [];
 
 interface Pending {
   pc: number;
@@ -158,7 +160,8 @@ function explore(env: Env, log: StateLog): void {
     if (t !== undefined && t >= 0 && t < layout.slots) prunePoint[t] = 1;
     if (isCondJump(insn)) prunePoint[pc] = 1;
   }
-  const visited = new Map<number, Checkpoint[]>();
+  // Checkpoints per prune point, indexed by slot.
+  const visited: (Checkpoint[] | undefined)[] = new Array(layout.slots);
   const pending: Pending[] = [];
   const finish = (cp: Checkpoint | null): void => {
     for (let c = cp; c; c = c.parent) {
@@ -174,10 +177,11 @@ function explore(env: Env, log: StateLog): void {
     env.pc = pc;
     env.state = cur.state;
     if (prunePoint[pc]) {
-      const list = visited.get(pc) ?? [];
+      const list = visited[pc];
       let pruned = false;
-      const hash = list.length ? exactHash(cur.state) : 0;
-      for (const cp of list) {
+      // Hashes are taken only when an exact comparison (a loop still being explored) may need them.
+      let hash: number | undefined;
+      for (const cp of list ?? NO_CHECKPOINTS) {
         if (!cp.state) continue;
         if (cp.branches === 0) {
           if (statesEqual(cp.state, cur.state, live[pc]!, env.priv)) {
@@ -185,7 +189,7 @@ function explore(env: Env, log: StateLog): void {
             break;
           }
         } else if (
-          cp.hash === hash &&
+          (cp.hash ??= exactHash(cp.state)) === (hash ??= exactHash(cur.state)) &&
           mayBeExactlyEqual(cp.state, cur.state) &&
           statesEqual(cp.state, cur.state, live[pc]!, env.priv, true)
         ) {
@@ -207,13 +211,15 @@ function explore(env: Env, log: StateLog): void {
       if (jumpsSince >= 2 && insnsSince >= 8) {
         const cp: Checkpoint = {
           state: copyState(cur.state),
-          hash: list.length ? hash : exactHash(cur.state),
+          hash,
           branches: 1,
           parent: cur.parent,
         };
-        list.push(cp);
-        if (list.length > MAX_STATES_PER_INSN) list.shift()!.state = null;
-        visited.set(pc, list);
+        if (!list) visited[pc] = [cp];
+        else {
+          list.push(cp);
+          if (list.length > MAX_STATES_PER_INSN) list.shift()!.state = null;
+        }
         cur.parent = cp;
         jumpsSince = 0;
         insnsSince = 0;
@@ -251,7 +257,9 @@ function explore(env: Env, log: StateLog): void {
       if (cur.parent) cur.parent.branches++;
       log.fork(pc, result.fork.pc);
     }
-    cur = { pc: result.next, state: env.state, parent: cur.parent };
+    // The same record moves on: it is nobody else's (pending holds its own), and one allocation per insn is saved.
+    cur.pc = result.next;
+    cur.state = env.state;
   }
 }
 
@@ -269,15 +277,12 @@ function rejection(
   log: StateLog,
 ): VerifyResult {
   const pc = error.pc;
-  const texts = disassemble(insns);
-  const slotToIndex = new Map<number, number>();
-  let slot = 0;
-  insns.forEach((insn, i) => {
-    slotToIndex.set(slot, i);
-    slot += insn.opcode === 0x18 ? 2 : 1;
-  });
-  const index = slotToIndex.get(pc);
-  const insnText = index === undefined ? undefined : texts[index];
+  // Only the offending instruction is disassembled: a rejection is an ordinary result and should stay cheap.
+  let insnText: string | undefined;
+  for (let i = 0, slot = 0; i < insns.length && slot <= pc; i++) {
+    if (slot === pc) insnText = formatLlvm(insns[i]!, slot);
+    slot += insns[i]!.opcode === 0x18 ? 2 : 1;
+  }
   const line = options.btfLineInfo ? [...options.btfLineInfo].reverse().find((l) => l.insn <= pc)?.line : undefined;
   const regs: RegisterReport[] = [];
   if (env) {

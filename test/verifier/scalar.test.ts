@@ -27,7 +27,7 @@ import {
 } from '../../src/isa/opcodes.js';
 import { branchTaken, refineScalars, revOpcode } from '../../src/verifier/branch.js';
 import { scalarReg } from '../../src/verifier/reg.js';
-import { knownScalar, type Scalar, syncBounds, unknownScalar } from '../../src/verifier/scalar.js';
+import { knownScalar, type Scalar, syncBounds, syncBoundsFull, unknownScalar } from '../../src/verifier/scalar.js';
 import { scalarAlu } from '../../src/verifier/scalar-alu.js';
 import { tnumConst, tnumIn, tnumUnion } from '../../src/verifier/tnum.js';
 
@@ -221,5 +221,42 @@ test('branches: a decided branch is right, and each side keeps every value that 
       }
     }),
     { numRuns: 400 },
+  );
+});
+
+/** A bound of `bits` width: an edge value, a small one or anything in the domain. */
+const bound = (signed: boolean, bits: bigint): fc.Arbitrary<bigint> => {
+  const lo = signed ? -(1n << (bits - 1n)) : 0n;
+  const hi = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  return fc.oneof(fc.constantFrom(lo, hi, 0n), fc.bigInt(0n, 300n), fc.bigInt(0n, 0x7fff_ffffn), fc.bigInt(lo, hi));
+};
+/** Scalars as the checker may hold them before a sync: any tnum (often confined to 31 bits) and any bounds. */
+const rawScalar = fc
+  .record({
+    value: fc.oneof(fc.bigInt(0n, 0x7fff_ffffn), fc.bigInt(0n, 300n), fc.bigInt(0n, (1n << 64n) - 1n)),
+    mask: fc.oneof(fc.bigInt(0n, 0xffn), fc.bigInt(0n, 0x7fff_ffffn), fc.bigInt(0n, (1n << 64n) - 1n)),
+    umin: bound(false, 64n),
+    umax: bound(false, 64n),
+    smin: bound(true, 64n),
+    smax: bound(true, 64n),
+    u32min: bound(false, 32n),
+    u32max: bound(false, 32n),
+    s32min: bound(true, 32n),
+    s32max: bound(true, 32n),
+  })
+  .map(({ value, mask, ...bounds }): Scalar => ({ t: { value: value & ~mask & u64(-1n), mask }, ...bounds }));
+
+test('bounds sync: the fast paths give exactly what the full deduction gives', () => {
+  fc.assert(
+    fc.property(rawScalar, fc.boolean(), (raw, consistent) => {
+      const input = { ...raw };
+      if (consistent) syncBoundsFull(input);
+      const fast = { ...input };
+      const full = { ...input };
+      syncBounds(fast);
+      syncBoundsFull(full);
+      assert.deepEqual(fast, full);
+    }),
+    { numRuns: 3000 },
   );
 });
