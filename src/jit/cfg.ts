@@ -22,7 +22,7 @@ export interface Block {
   /** pcs of the instructions, in order (lddw occupies two slots but is one instruction). */
   readonly pcs: number[];
   /** Successor block indexes: [] after exit, [next] for a fall-through or ja, [fall-through, taken] for jcond. */
-  readonly succ: number[];
+  succ: readonly number[];
   /** Set for the blocks that only fault (a pc outside the program, or an lddw's second slot). */
   readonly virtual?: VirtualKind;
 }
@@ -43,8 +43,8 @@ export interface Cfg {
   readonly functionAt: Map<number, BpfFunction>;
 }
 
-/** Kinds of the forms that end a basic block. */
-const TERMINATORS = new Set(['ja', 'ja32', 'jcond', 'exit']);
+/** Whether a form of this kind ends a basic block (string compares: cheaper than a Set lookup on this hot path). */
+const isTerminator = (kind: string): boolean => kind === 'jcond' || kind === 'ja' || kind === 'exit' || kind === 'ja32';
 
 /** Where a jump or local call at `pc` goes (slot-relative), or undefined. */
 export function targetOf(p: Predecoded, forms: readonly (JitForm | undefined)[], pc: number): number | undefined {
@@ -61,6 +61,9 @@ export function targetOf(p: Predecoded, forms: readonly (JitForm | undefined)[],
       return undefined;
   }
 }
+
+/** The successors of a block without any (shared: never written). */
+const NO_SUCC: readonly number[] = [];
 
 const slots = (forms: readonly (JitForm | undefined)[], pc: number): number => (forms[pc]?.kind === 'lddw' ? 2 : 1);
 
@@ -87,7 +90,7 @@ export function buildCfg(p: Predecoded, forms: readonly (JitForm | undefined)[],
       if (target >= 0 && target < n) leader[target] = 1;
       if (form.kind === 'call_local') callTargets.push(target);
     }
-    if (TERMINATORS.has(form.kind)) leader[pc + 1] = 1;
+    if (isTerminator(form.kind)) leader[pc + 1] = 1;
     // a function reference (lddw src=4) makes its target a callback entry
     if (form.kind === 'lddw' && p.src[pc] === BPF_PSEUDO_FUNC) callTargets.push(pc + 1 + p.imm[pc]!);
   }
@@ -120,9 +123,13 @@ export function buildCfg(p: Predecoded, forms: readonly (JitForm | undefined)[],
     functions.push(fn);
     functionAt.set(entry, fn);
   }
-  for (const b of blocks) for (const s of succPcs[b.index]!) b.succ.push(lookup(s)!.index);
+  for (const b of blocks) {
+    const pcs = succPcs[b.index]!;
+    if (pcs.length === 1) b.succ = [lookup(pcs[0]!)!.index];
+    else if (pcs.length === 2) b.succ = [lookup(pcs[0]!)!.index, lookup(pcs[1]!)!.index];
+  }
   const seen = new Int32Array(blocks.length).fill(-1);
-  for (const [i, fn] of functions.entries()) fn.blocks = reachable(blocks, lookup(fn.entry)!, seen, i);
+  for (const [i, fn] of functions.entries()) fn.blocks = reachable(blocks, inRange, lookup(fn.entry)!, seen, i);
   return { blocks, blockAt: lookup, functions, functionAt };
 }
 
@@ -133,17 +140,19 @@ function makeBlock(
   leader: Uint8Array,
   index: number,
 ): Block {
-  if (start < 0 || start >= p.length) return { index, start, pcs: [start], succ: [], virtual: 'outside' };
-  if (p.code[start] === SLOT_LDDW_TAIL) return { index, start, pcs: [start], succ: [], virtual: 'lddw-tail' };
-  const pcs: number[] = [];
-  let pc = start;
-  for (;;) {
-    pcs.push(pc);
+  if (start < 0 || start >= p.length) return { index, start, pcs: [start], succ: NO_SUCC, virtual: 'outside' };
+  if (p.code[start] === SLOT_LDDW_TAIL) return { index, start, pcs: [start], succ: NO_SUCC, virtual: 'lddw-tail' };
+  // count first, then fill an array of the exact size (growing one by push leaves garbage per block)
+  let count = 0;
+  for (let pc = start; ; ) {
+    count++;
     const kind = forms[pc]!.kind;
     pc += slots(forms, pc);
-    if (TERMINATORS.has(kind) || pc >= p.length || leader[pc]) break;
+    if (isTerminator(kind) || pc >= p.length || leader[pc]) break;
   }
-  return { index, start, pcs, succ: [] };
+  const pcs = new Array<number>(count);
+  for (let i = 0, pc = start; i < count; i++, pc += slots(forms, pc)) pcs[i] = pc;
+  return { index, start, pcs, succ: NO_SUCC };
 }
 
 function successorPcs(p: Predecoded, forms: readonly (JitForm | undefined)[], b: Block): number[] {
@@ -165,18 +174,36 @@ function successorPcs(p: Predecoded, forms: readonly (JitForm | undefined)[], b:
 }
 
 /** Blocks reachable from `entry`: the entry first, then the others by pc (virtual blocks last). */
-function reachable(blocks: Block[], entry: Block, seen: Int32Array, mark: number): Block[] {
+function reachable(
+  blocks: Block[],
+  byStart: readonly (Block | undefined)[],
+  entry: Block,
+  seen: Int32Array,
+  mark: number,
+): Block[] {
   seen[entry.index] = mark;
   const found = [entry];
+  const virtual: Block[] = [];
   for (let i = 0; i < found.length; i++) {
     for (const s of found[i]!.succ) {
       if (seen[s] !== mark) {
         seen[s] = mark;
-        found.push(blocks[s]!);
+        const b = blocks[s]!;
+        found.push(b);
+        if (b.virtual) virtual.push(b);
       }
     }
   }
-  const rest = found.slice(1).sort((a, b) => (a.virtual ? 1 : 0) - (b.virtual ? 1 : 0) || a.start - b.start);
-  rest.unshift(entry);
-  return rest;
+  // pc order: a scan of the program's block starts (no comparison sort) unless the function is small next to the
+  // program (many functions would make the scans quadratic); the few virtual blocks sorted after
+  const out = [entry];
+  if (found.length * 16 >= byStart.length) {
+    for (const b of byStart) if (b !== undefined && b !== entry && !b.virtual && seen[b.index] === mark) out.push(b);
+  } else {
+    const real = found.filter((b) => b !== entry && !b.virtual).sort((a, b) => a.start - b.start);
+    for (const b of real) out.push(b);
+  }
+  if (virtual.length > 1) virtual.sort((a, b) => a.start - b.start);
+  for (const b of virtual) if (b !== entry) out.push(b);
+  return out;
 }

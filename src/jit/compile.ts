@@ -22,6 +22,7 @@ import { type Predecoded, predecode } from '../vm/predecode.js';
 import { fromBig, out, toBig } from '../vm/u64.js';
 import { JitCompileError } from './errors.js';
 import { RegisterFileCall } from './helper-call.js';
+import { type HostFunctions, hostTable } from './host-table.js';
 import { FAULT_CALL_DEPTH, FAULT_KFUNC, FAULT_LDDW_TAIL, FAULT_NO_PACKET, FAULT_OUTSIDE } from './imports.js';
 import { emitModule, type ModuleLayout } from './module.js';
 
@@ -150,7 +151,9 @@ export class JitProgram implements Executor {
         `WebAssembly rejected the module (${this.wasm.length} bytes): ${(err as Error).message}`,
       );
     }
-    const instance = new WebAssembly.Instance(module, { env: this.imports(space, options.helpers) });
+    const instance = new WebAssembly.Instance(module, {
+      env: { memory: space.memory, host: hostTable(this.hostFunctions(space, options.helpers)) },
+    });
     this.exports = instance.exports as unknown as ModuleExports;
     this.times = { emitMs: t1 - t0, wasmMs: performance.now() - t1 };
   }
@@ -206,12 +209,11 @@ export class JitProgram implements Executor {
     return { r0: hi === 0 ? BigInt(r[0]! >>> 0) : toBig(r[0]!, hi), insnsExecuted: wasmBudget - remaining };
   }
 
-  private imports(space: AddressSpace, helpers: HelperTable): Record<string, WebAssembly.ImportValue> {
+  private hostFunctions(space: AddressSpace, helpers: HelperTable): HostFunctions {
     const call = this.call;
     const program = this.program;
     const tailCalls = this.options.links?.tailCallTarget !== undefined;
     return {
-      memory: space.memory,
       helper: (id: number, high: number, pc: number, depth: number, budget: number): number => {
         if (id === TAIL_CALL_HELPER && high === 0 && tailCalls) return this.tailCall(depth, budget);
         const helper = high !== 0 || id < 0 ? undefined : helpers.get(id);

@@ -31,7 +31,7 @@ import {
 import type { JitForm } from './forms.js';
 import { A32 } from './locals.js';
 import { OP } from './wasm-ops.js';
-import { type ByteWriter, I32, I64 } from './wasm-writer.js';
+import { type ByteWriter, I32, I64, sleb32At } from './wasm-writer.js';
 
 const BINARY64: Record<number, number> = {
   [BPF_ADD]: OP.i64_add,
@@ -70,20 +70,32 @@ export function emitAlu(w: ByteWriter, form: JitForm, dst: number, src: number, 
   else emitAlu32(w, form, dst, src, imm);
 }
 
+/** Zero-extends the i32 on the stack into register d. */
+const zextTo = (w: ByteWriter, d: number) => w.u8(OP.i64_extend_i32_u).u8(OP.local_set).uleb(d);
+
 function emitAlu64(w: ByteWriter, form: JitForm, d: number, s: number, k: number): void {
-  const operand = () => (form.x ? get(w, s) : i64c(w, k));
   const op = form.op;
-  if (op === BPF_MOV) {
-    operand();
-    set(w, d);
-    return;
-  }
   const simple = BINARY64[op];
-  if (simple !== undefined) {
-    get(w, d);
-    operand();
-    w.u8(simple);
-    set(w, d);
+  if (op === BPF_MOV || simple !== undefined) {
+    // the most frequent instructions: written straight into the buffer (registers are one-byte local indexes)
+    w.reserve(16);
+    const b = w.bytes;
+    let o = w.length;
+    if (simple !== undefined) {
+      b[o++] = OP.local_get;
+      b[o++] = d;
+    }
+    if (form.x) {
+      b[o++] = OP.local_get;
+      b[o++] = s;
+    } else {
+      b[o++] = OP.i64_const;
+      o = sleb32At(b, o, k);
+    }
+    if (simple !== undefined) b[o++] = simple;
+    b[o++] = OP.local_set;
+    b[o++] = d;
+    w.length = o;
     return;
   }
   const isDiv = op === BPF_DIV;
@@ -140,13 +152,11 @@ function emitAlu64(w: ByteWriter, form: JitForm, d: number, s: number, k: number
 }
 
 function emitAlu32(w: ByteWriter, form: JitForm, d: number, s: number, k: number): void {
-  const operand = () => (form.x ? get32(w, s) : i32c(w, k));
   const op = form.op;
-  const zextTo = () => w.u8(OP.i64_extend_i32_u).u8(OP.local_set).uleb(d);
   if (op === BPF_MOV) {
     if (form.x) {
       get32(w, s);
-      zextTo();
+      zextTo(w, d);
     } else {
       w.u8(OP.i64_const).sleb64(k, 0);
       set(w, d);
@@ -155,10 +165,26 @@ function emitAlu32(w: ByteWriter, form: JitForm, d: number, s: number, k: number
   }
   const simple = BINARY32[op];
   if (simple !== undefined) {
-    get32(w, d);
-    operand();
-    w.u8(simple);
-    zextTo();
+    // as in emitAlu64: straight into the buffer
+    w.reserve(20);
+    const b = w.bytes;
+    let o = w.length;
+    b[o++] = OP.local_get;
+    b[o++] = d;
+    b[o++] = OP.i32_wrap_i64;
+    if (form.x) {
+      b[o++] = OP.local_get;
+      b[o++] = s;
+      b[o++] = OP.i32_wrap_i64;
+    } else {
+      b[o++] = OP.i32_const;
+      o = sleb32At(b, o, k);
+    }
+    b[o++] = simple;
+    b[o++] = OP.i64_extend_i32_u;
+    b[o++] = OP.local_set;
+    b[o++] = d;
+    w.length = o;
     return;
   }
   const isDiv = op === BPF_DIV;
@@ -177,7 +203,7 @@ function emitAlu32(w: ByteWriter, form: JitForm, d: number, s: number, k: number
       i32c(w, k);
       w.u8(form.signed ? (isDiv ? OP.i32_div_s : OP.i32_rem_s) : isDiv ? OP.i32_div_u : OP.i32_rem_u);
     }
-    zextTo();
+    zextTo(w, d);
     return;
   }
   get32(w, s).u8(OP.local_tee).uleb(A32);
@@ -189,7 +215,7 @@ function emitAlu32(w: ByteWriter, form: JitForm, d: number, s: number, k: number
     get(w, A32)
       .u8(form.signed ? OP.i32_rem_s : OP.i32_rem_u)
       .u8(OP.end);
-    zextTo();
+    zextTo(w, d);
     return;
   }
   if (!form.signed) {
@@ -197,7 +223,7 @@ function emitAlu32(w: ByteWriter, form: JitForm, d: number, s: number, k: number
     i32c(w, 0).u8(OP.else);
     get32(w, d);
     get(w, A32).u8(OP.i32_div_u).u8(OP.end);
-    zextTo();
+    zextTo(w, d);
     return;
   }
   i32c(w, 1).u8(OP.i32_add);
@@ -209,7 +235,7 @@ function emitAlu32(w: ByteWriter, form: JitForm, d: number, s: number, k: number
   w.u8(OP.else);
   get32(w, d);
   get(w, A32).u8(OP.i32_div_s).u8(OP.end);
-  zextTo();
+  zextTo(w, d);
 }
 
 /** dst = -dst. */

@@ -26,10 +26,10 @@ import {
   IMPORT_FAULT,
   IMPORT_HELPER,
 } from './imports.js';
-import { BUDGET, DEPTH, LIMIT, NEXT, TRAP_ARG, TRAP_KIND, TRAP_PC } from './locals.js';
+import { BUDGET, DEPTH, LIMIT, NEXT, TRAP_KIND, TRAP_PC } from './locals.js';
 import { analyze, type Structure } from './structure.js';
 import { OP, VOID } from './wasm-ops.js';
-import type { ByteWriter } from './wasm-writer.js';
+import { type ByteWriter, I32, sleb32At, ulebAt } from './wasm-writer.js';
 
 export interface ProgramContext {
   readonly p: Predecoded;
@@ -53,32 +53,74 @@ export interface ProgramContext {
   readonly funcIndex: ReadonlyMap<number, number>;
 }
 
-/** Labels of an if/else (never a branch target), the trap block and the dispatcher loop. */
-const IF_LABEL = 0x7fffffff;
-const TRAP_LABEL = 0x7ffffffe;
-const DISPATCH_LABEL = 0x7ffffffd;
+/**
+ * Labels of an if/else (never a branch target), the trap block and the dispatcher loop: above every block index,
+ * below 2^30 so that V8 keeps them as small integers.
+ */
+const IF_LABEL = 0x3fffffff;
+const TRAP_LABEL = 0x3ffffffe;
+const DISPATCH_LABEL = 0x3ffffffd;
+/** The block a short budget leaves with the segment's start pc as its i32 result. */
+const BUDGET_LABEL = 0x3ffffffc;
 /** Above this many blocks the dispatcher is used (structuring them would not pay off). */
 const MAX_STRUCTURED_BLOCKS = 50_000;
 
 const NONE: readonly Block[] = [];
 
-/** The labels of the open wasm control structures, with the depth of each named one in O(1). */
+/**
+ * The labels of the open wasm control structures, with the depth of each named one in O(1): positions kept in
+ * arrays by block index (a loop's label is its block index, a merge block's its complement) rather than a Map,
+ * since every branch looks one up.
+ */
 class LabelStack {
   private readonly stack: number[] = [];
-  private readonly position = new Map<number, number>();
+  /** Stack position of the loop headed by block i, of the `block` followed by block i, of each special label. */
+  private readonly loopAt: Int32Array;
+  private readonly blockAt: Int32Array;
+  private readonly specialAt = new Int32Array(4).fill(-1);
+
+  private constructor(blocks: number) {
+    this.loopAt = new Int32Array(blocks).fill(-1);
+    this.blockAt = new Int32Array(blocks).fill(-1);
+  }
+
+  /**
+   * An empty stack for `blocks` block indexes. One instance is reused (compilation is synchronous): every function
+   * of every module would otherwise allocate arrays as long as the whole program's block list.
+   */
+  static empty(blocks: number): LabelStack {
+    let s = LabelStack.shared;
+    if (!s || s.loopAt.length < blocks) s = LabelStack.shared = new LabelStack(Math.max(blocks, 256));
+    s.truncate(0); // after a compilation that threw, the positions of the labels it left open go back to -1
+    return s;
+  }
+
+  private static shared: LabelStack | undefined;
 
   get length(): number {
     return this.stack.length;
   }
 
   push(label: number): void {
-    if (label !== IF_LABEL) this.position.set(label, this.stack.length);
+    if (label !== IF_LABEL) this.setPosition(label, this.stack.length);
     this.stack.push(label);
   }
 
   pop(): void {
     const label = this.stack.pop()!;
-    if (label !== IF_LABEL) this.position.delete(label);
+    if (label !== IF_LABEL) this.setPosition(label, -1);
+  }
+
+  private setPosition(label: number, at: number): void {
+    if (label < 0) this.blockAt[~label] = at;
+    else if (label >= BUDGET_LABEL) this.specialAt[label - BUDGET_LABEL] = at;
+    else this.loopAt[label] = at;
+  }
+
+  private position(label: number): number {
+    if (label < 0) return this.blockAt[~label] ?? -1;
+    if (label >= BUDGET_LABEL) return this.specialAt[label - BUDGET_LABEL]!;
+    return this.loopAt[label] ?? -1;
   }
 
   truncate(length: number): void {
@@ -91,8 +133,8 @@ class LabelStack {
 
   /** The `br` depth of an open structure. */
   depthOf(label: number): number {
-    const at = this.position.get(label);
-    if (at === undefined) throw new Error(`JIT: no enclosing label ${label}`);
+    const at = this.position(label);
+    if (at < 0) throw new Error(`JIT: no enclosing label ${label}`);
     return this.stack.length - 1 - at;
   }
 }
@@ -105,7 +147,7 @@ export class FunctionEmitter {
    * Open wasm control structures, innermost last: a block index for a loop headed by that block, its complement
    * (~index) for a `block` followed by that block, IF_LABEL for an if/else.
    */
-  private readonly labels = new LabelStack();
+  private readonly labels: LabelStack;
   private structure: Structure | undefined;
   private hasChecks = false;
 
@@ -115,7 +157,9 @@ export class FunctionEmitter {
     private readonly cfgBlocks: readonly Block[],
     /** Where the body goes (the module's writer). */
     private readonly w: ByteWriter,
-  ) {}
+  ) {
+    this.labels = LabelStack.empty(cfgBlocks.length);
+  }
 
   private checked(pc: number): boolean {
     return this.ctx.verified === undefined || !this.ctx.verified.has(pc);
@@ -144,7 +188,9 @@ export class FunctionEmitter {
     const w = this.w;
     this.hasChecks = this.needsLimit();
     if (this.hasChecks) this.refreshLimit();
-    // every fault leaves through this block to one call site at the end, so hot loops contain no calls for them
+    // every fault leaves through these blocks to one call site at the end, so hot loops contain no calls for them
+    w.u8x2(OP.block, I32);
+    this.labels.push(BUDGET_LABEL);
     w.u8x2(OP.block, VOID);
     this.labels.push(TRAP_LABEL);
     const blocks = this.fn.blocks;
@@ -154,7 +200,7 @@ export class FunctionEmitter {
     if (structure) {
       this.structure = structure;
       const mark = w.length;
-      const hintMark = w.hints?.length ?? 0;
+      const hintMark = w.hintLen;
       const depth = this.labels.length;
       try {
         this.doTree(blocks[0]!);
@@ -163,19 +209,19 @@ export class FunctionEmitter {
         // structuring recurses along the dominator tree: a very deep one falls back to the dispatcher
         if (!(err instanceof RangeError)) throw err;
         w.length = mark;
-        if (w.hints) w.hints.length = hintMark;
+        w.hintLen = hintMark;
         this.labels.truncate(depth);
       }
     }
     if (!structured) this.dispatch(blocks);
     w.u8(OP.unreachable).u8(OP.end);
     this.labels.pop();
-    // the trap handler: TRAP_KIND < 0 is the budget (TRAP_ARG = remaining), else a FAULT_* kind
-    w.u8(OP.local_get).uleb(TRAP_KIND).u8(OP.i32_const).sleb32(0).u8(OP.i32_lt_s).u8x2(OP.if, VOID);
-    w.u8(OP.local_get).uleb(TRAP_PC).u8(OP.local_get).uleb(TRAP_ARG).u8(OP.call).uleb(IMPORT_BUDGET);
-    w.u8(OP.else);
+    // the fault handler: TRAP_KIND (a FAULT_* kind) at TRAP_PC
     w.u8(OP.local_get).uleb(TRAP_KIND).u8(OP.local_get).uleb(TRAP_PC).u8(OP.call).uleb(IMPORT_FAULT);
-    w.u8(OP.end).u8(OP.unreachable);
+    w.u8(OP.unreachable).u8(OP.end);
+    this.labels.pop();
+    // the budget handler: the segment's start pc is on the stack, the budget not yet charged is what remains
+    w.u8(OP.local_get).uleb(BUDGET).u8(OP.i32_wrap_i64).u8(OP.call).uleb(IMPORT_BUDGET).u8(OP.unreachable);
   }
 
   // ---- structured control flow (reducible CFGs) ----
@@ -207,7 +253,7 @@ export class FunctionEmitter {
       return;
     }
     this.emitBody(b);
-    this.emitExit(b, (target) => this.branch(b, target));
+    this.emitExit(b, undefined);
   }
 
   private branch(from: Block, target: number): void {
@@ -302,20 +348,42 @@ export class FunctionEmitter {
     this.br(TRAP_LABEL);
   };
 
-  /** Charges `count` instructions starting at `startPc`, faulting where the budget runs out. */
+  /**
+   * Charges `count` instructions starting at `startPc`, faulting where the budget runs out. The most frequent
+   * sequence of all, so written straight into the buffer (one capacity check, no call per byte).
+   */
   private charge(startPc: number, count: number): void {
     const w = this.w;
+    w.reserve(40);
+    const b = w.bytes;
+    let o = w.length;
     if (this.ctx.budgetChecks) {
-      w.u8(OP.local_get).uleb(BUDGET).u8(OP.i64_const).sleb32(count).u8(OP.i64_lt_s).hint(false).u8x2(OP.if, VOID);
-      this.labels.push(IF_LABEL);
-      w.u8(OP.i32_const).sleb32(-1).u8(OP.local_set).uleb(TRAP_KIND);
-      w.u8(OP.i32_const).sleb32(startPc).u8(OP.local_set).uleb(TRAP_PC);
-      w.u8(OP.local_get).uleb(BUDGET).u8(OP.i32_wrap_i64).u8(OP.local_set).uleb(TRAP_ARG);
-      this.br(TRAP_LABEL);
-      this.labels.pop();
-      w.u8(OP.end);
+      // br_if carries the pc to the budget handler; on the usual path it is dropped (11 bytes instead of 25)
+      b[o++] = OP.i32_const;
+      o = sleb32At(b, o, startPc);
+      b[o++] = OP.local_get;
+      b[o++] = BUDGET; // locals below 128 are one LEB128 byte
+      b[o++] = OP.i64_const;
+      o = sleb32At(b, o, count);
+      b[o++] = OP.i64_lt_s;
+      w.hintAt(o - w.bodyStart, false);
+      b[o++] = OP.br_if;
+      o = ulebAt(b, o, this.budgetDepth());
+      b[o++] = OP.drop;
     }
-    w.u8(OP.local_get).uleb(BUDGET).u8(OP.i64_const).sleb32(count).u8(OP.i64_sub).u8(OP.local_set).uleb(BUDGET);
+    b[o++] = OP.local_get;
+    b[o++] = BUDGET;
+    b[o++] = OP.i64_const;
+    o = sleb32At(b, o, count);
+    b[o++] = OP.i64_sub;
+    b[o++] = OP.local_set;
+    b[o++] = BUDGET;
+    w.length = o;
+  }
+
+  /** The `br` depth of the budget handler's block: always the outermost label. */
+  private budgetDepth(): number {
+    return this.labels.length - 1;
   }
 
   /** The block's instructions (all but its exit), in budget segments; a virtual block's fault. */
@@ -338,8 +406,11 @@ export class FunctionEmitter {
     }
   }
 
-  /** The block's exit: return, or `goto` its successors (a conditional jump inside an if/else). */
-  private emitExit(b: Block, goto: (target: number) => void): void {
+  /**
+   * The block's exit: return, or `goto` its successors (a conditional jump inside an if/else). Without `goto`, the
+   * structured branch (no closure per block on this hot path).
+   */
+  private emitExit(b: Block, goto: ((target: number) => void) | undefined): void {
     if (b.virtual) return;
     const w = this.w;
     const p = this.ctx.p;
@@ -352,13 +423,16 @@ export class FunctionEmitter {
       emitCondition(w, form, p.dst[last]!, p.src[last]!, p.imm[last]!);
       w.u8x2(OP.if, VOID);
       this.labels.push(IF_LABEL);
-      goto(taken);
+      if (goto) goto(taken);
+      else this.branch(b, taken);
       w.u8(OP.else);
-      goto(fall);
+      if (goto) goto(fall);
+      else this.branch(b, fall);
       this.labels.pop();
       w.u8(OP.end);
     } else {
-      goto(b.succ[0]!);
+      if (goto) goto(b.succ[0]!);
+      else this.branch(b, b.succ[0]!);
     }
   }
 

@@ -11,10 +11,18 @@
 import { BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_OR, BPF_XCHG, BPF_XOR } from '../isa/opcodes.js';
 import { SHADOW_READ, SHADOW_WRITE } from '../vm/memory.js';
 import type { JitForm } from './forms.js';
-import { FAULT_NO_PACKET, GLOBAL_HALT, GLOBAL_PACKET_LENGTH, GLOBAL_PACKET_START, IMPORT_CHECK } from './imports.js';
+import {
+  FAULT_NO_PACKET,
+  FUNC_SLOW_CHECK,
+  GLOBAL_HALT,
+  GLOBAL_PACKET_LENGTH,
+  GLOBAL_PACKET_START,
+  IMPORT_CHECK,
+  SLOW_CHECK_MAX_PC,
+} from './imports.js';
 import { A32, ADDR, LIMIT, T1 } from './locals.js';
 import { OP, VOID } from './wasm-ops.js';
-import type { ByteWriter } from './wasm-writer.js';
+import { type ByteWriter, type Snippet, sleb32At, snippet } from './wasm-writer.js';
 
 const LOAD: Record<number, number> = { 1: OP.i64_load8_u, 2: OP.i64_load16_u, 4: OP.i64_load32_u, 8: OP.i64_load };
 const LOAD_SIGNED: Record<number, number> = { 1: OP.i64_load8_s, 2: OP.i64_load16_s, 4: OP.i64_load32_s };
@@ -44,14 +52,92 @@ export function emitAddress(
     w.u8(OP.i32_const).sleb32(off).u8(OP.i32_add);
     return 0;
   }
-  let addr = base;
+  const addr = off !== 0 ? ADDR : base;
+  if (pc < 0 || pc > SLOW_CHECK_MAX_PC) return checkedAddressLongForm(w, base, off, addr, size, write, pc);
+  // the most frequent code of a checked program: written straight into the buffer (locals and the slow-check
+  // function index are below 128, so each is one LEB128 byte)
+  const check = shadowCheckSnippet(addr, size, write);
+  const snip = check.bytes;
+  w.reserve(snip.length + 32);
+  const b = w.bytes;
+  let o = w.length;
+  if (off !== 0) {
+    b[o++] = OP.local_get;
+    b[o++] = base;
+    b[o++] = OP.i64_const;
+    o = sleb32At(b, o, off);
+    b[o++] = OP.i64_add;
+    b[o++] = OP.local_set;
+    b[o++] = ADDR;
+  }
+  b[o++] = OP.block;
+  b[o++] = VOID;
+  // the inline shadow check depends only on (address local, size, write): written once, then copied
+  const at = o - w.bodyStart;
+  for (let i = 0; i < check.hints.length; i += 2) w.hintAt(at + check.hints[i]!, check.hints[i + 1] === 1);
+  for (let i = 0; i < snip.length; i++) b[o++] = snip[i]!;
+  b[o++] = OP.local_get;
+  b[o++] = addr;
+  b[o++] = OP.i32_const;
+  o = sleb32At(b, o, (pc << 5) | (size << 1) | (write ? 1 : 0));
+  b[o++] = OP.call;
+  b[o++] = FUNC_SLOW_CHECK;
+  b[o++] = OP.end;
+  b[o++] = OP.local_get;
+  b[o++] = addr;
+  b[o++] = OP.i32_wrap_i64;
+  w.length = o;
+  return 0;
+}
+
+/** emitAddress's checked access at a pc too large for slowCheck: the import is called with all its arguments. */
+function checkedAddressLongForm(
+  w: ByteWriter,
+  base: number,
+  off: number,
+  addr: number,
+  size: number,
+  write: boolean,
+  pc: number,
+): number {
   if (off !== 0) {
     get(w, base).u8(OP.i64_const).sleb32(off).u8(OP.i64_add);
     set(w, ADDR);
-    addr = ADDR;
   }
-  const mask = write ? SHADOW_WRITE : SHADOW_READ | SHADOW_WRITE;
   w.u8x2(OP.block, VOID);
+  w.put(shadowCheckSnippet(addr, size, write));
+  get(w, addr).u8(OP.i32_wrap_i64);
+  get(w, addr).u8(OP.i64_const).sleb32(32).u8(OP.i64_shr_u).u8(OP.i32_wrap_i64);
+  w.u8(OP.i32_const).sleb32(size);
+  w.u8(OP.i32_const).sleb32(write ? 1 : 0);
+  w.u8(OP.i32_const).sleb32(pc);
+  w.u8(OP.call).uleb(IMPORT_CHECK);
+  w.u8(OP.end);
+  get(w, addr).u8(OP.i32_wrap_i64);
+  return 0;
+}
+
+/** Shadow-check snippets by ((address local * 16 + size) << 1 | write). */
+const shadowChecks: (Snippet | undefined)[] = [];
+
+/** The cached snippet (recorded in another function: its closure would cost a context allocation per call). */
+function shadowCheckSnippet(addr: number, size: number, write: boolean): Snippet {
+  const key = ((addr * 16 + size) << 1) | (write ? 1 : 0);
+  return shadowChecks[key] ?? recordShadowCheck(key, addr, size, write);
+}
+
+function recordShadowCheck(key: number, addr: number, size: number, write: boolean): Snippet {
+  const s = snippet((t) => shadowCheck(t, addr, size, write));
+  shadowChecks[key] = s;
+  return s;
+}
+
+/**
+ * Inside the access's block: leaves it (`br_if 1`) when the address is below the limit and the shadow bytes of its
+ * first and last chunks allow the access; falls through to the slow path otherwise.
+ */
+function shadowCheck(w: ByteWriter, addr: number, size: number, write: boolean): void {
+  const mask = write ? SHADOW_WRITE : SHADOW_READ | SHADOW_WRITE;
   get(w, addr);
   get(w, LIMIT).u8(OP.i64_le_u).hint(true).u8x2(OP.if, VOID);
   get(w, addr).u8(OP.i32_wrap_i64).u8(OP.local_tee).uleb(A32);
@@ -68,15 +154,6 @@ export function emitAddress(
   }
   w.u8(OP.i32_const).sleb32(mask).u8(OP.i32_and);
   w.hint(true).u8x2(OP.br_if, 1).u8(OP.end);
-  get(w, addr).u8(OP.i32_wrap_i64);
-  get(w, addr).u8(OP.i64_const).sleb32(32).u8(OP.i64_shr_u).u8(OP.i32_wrap_i64);
-  w.u8(OP.i32_const).sleb32(size);
-  w.u8(OP.i32_const).sleb32(write ? 1 : 0);
-  w.u8(OP.i32_const).sleb32(pc);
-  w.u8(OP.call).uleb(IMPORT_CHECK);
-  w.u8(OP.end);
-  get(w, addr).u8(OP.i32_wrap_i64);
-  return 0;
 }
 
 /** dst = *(size *)(src + off), zero- or sign-extended. */

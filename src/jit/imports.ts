@@ -1,7 +1,8 @@
 /**
- * The functions and globals a compiled module imports or defines, by index. The imported JS functions take i32
- * arguments (and the budget as an f64): no BigInt crosses the boundary. They throw the interpreter's VmFault when
- * the program must stop; `fault` and `budget` are only called from a function's trap handler, outside its loops.
+ * The functions and globals of a compiled module, by index. The first four functions stand for the host's JS
+ * functions (they forward through the imported host table, see host-table.ts); these take i32 arguments (and the
+ * budget as an f64): no BigInt crosses the boundary. They throw the interpreter's VmFault when the program must
+ * stop; `fault` and `budget` are only called from a function's trap handler, outside its loops.
  */
 
 /**
@@ -15,7 +16,18 @@ export const IMPORT_CHECK = 1;
 export const IMPORT_FAULT = 2;
 /** budget(segmentStartPc, remaining): throws the budget fault at the instruction where the budget runs out. */
 export const IMPORT_BUDGET = 3;
+/** Number of host functions (they come first in the function index space). */
 export const IMPORT_COUNT = 4;
+/**
+ * slowCheck(addr: i64, packed: i32): the first defined function, a shared wrapper around `check` (packed = pc << 5 |
+ * size << 1 | write), so each checked access carries an 8-byte call instead of the 20-byte argument setup: smaller
+ * code that V8 decodes and compiles faster. Only the slow path calls it.
+ */
+export const FUNC_SLOW_CHECK = IMPORT_COUNT;
+/** Largest pc `slowCheck` can encode; accesses beyond it call `check` directly. */
+export const SLOW_CHECK_MAX_PC = (1 << 26) - 1;
+/** Index of the first BPF function (imports and slowCheck counted). */
+export const FIRST_FUNC = IMPORT_COUNT + 1;
 
 export const FAULT_OUTSIDE = 0;
 export const FAULT_LDDW_TAIL = 1;

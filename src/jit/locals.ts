@@ -17,16 +17,14 @@ export const T1 = 15;
 export const NEXT = 16;
 /** Scratch i32. */
 export const A32 = 17;
-/** Why the function left for its trap handler: -1 the budget, else a FAULT_* kind (i32). */
+/** Why the function left for its fault handler: a FAULT_* kind (i32). */
 export const TRAP_KIND = 18;
 export const TRAP_PC = 19;
-/** The remaining budget when TRAP_KIND is -1 (i32). */
-export const TRAP_ARG = 20;
 
 export const PARAM_TYPES: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 /** r0..r5 and the remaining budget: what a callee hands back to its caller. */
 export const RESULT_TYPES: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64];
 export const EXTRA_LOCALS: readonly (readonly [number, ValType])[] = [
   [3, I64],
-  [5, I32],
+  [4, I32],
 ];

@@ -1,14 +1,24 @@
 /**
- * The wasm module of one program: imports (memory, helper, check, fault, budget), one function per BPF function,
- * and three exports that enter it: `run` (a whole run from JS), `enter` (a tail call: the main function with the
- * registers in the register file) and `invoke` (a callback: one function with new arguments, in a new frame).
+ * The wasm module of one program: imports (the memory and the host table), four functions that forward to the host
+ * (helper, check, fault, budget, through the table: see host-table.ts), the shared slow path of checked accesses,
+ * one function per BPF function, and three exports that enter it: `run` (a whole run from JS), `enter` (a tail call:
+ * the main function with the registers in the register file) and `invoke` (a callback: one function with new
+ * arguments, in a new frame).
  */
 import { BPF_PSEUDO_FUNC } from '../isa/opcodes.js';
 import type { Predecoded } from '../vm/predecode.js';
 import { buildCfg } from './cfg.js';
 import { FunctionEmitter, type ProgramContext } from './emit-function.js';
+import { HOST_TYPES } from './host-table.js';
 import { jitForms } from './forms.js';
-import { GLOBAL_HALT, GLOBAL_PACKET_LENGTH, GLOBAL_PACKET_START, GLOBAL_TAILED, IMPORT_COUNT } from './imports.js';
+import {
+  FIRST_FUNC,
+  GLOBAL_HALT,
+  GLOBAL_PACKET_LENGTH,
+  GLOBAL_PACKET_START,
+  GLOBAL_TAILED,
+  IMPORT_CHECK,
+} from './imports.js';
 import { EXTRA_LOCALS, PARAM_TYPES, RESULT_TYPES } from './locals.js';
 import { OP, VOID } from './wasm-ops.js';
 import { ByteWriter, F64, type FuncBody, I32, I64, writeModule } from './wasm-writer.js';
@@ -34,6 +44,7 @@ const TYPE_FUNC = 0;
 const TYPE_RUN = 5;
 const TYPE_ENTER = 6;
 const TYPE_INVOKE = 7;
+const TYPE_SLOW_CHECK = 8;
 const ARGS: readonly (typeof I32)[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
 
 /** Writes the module. */
@@ -44,7 +55,7 @@ export function emitModule(p: Predecoded, options: ModuleOptions): { bytes: Uint
   const funcIndex = new Map<number, number>();
   const functionIndex = new Map<number, number>();
   for (const [i, fn] of cfg.functions.entries()) {
-    funcIndex.set(fn.entry, IMPORT_COUNT + i);
+    funcIndex.set(fn.entry, FIRST_FUNC + i);
     functionIndex.set(fn.entry, i);
   }
   let mayHalt = options.tailCalls;
@@ -66,13 +77,25 @@ export function emitModule(p: Predecoded, options: ModuleOptions): { bytes: Uint
     mayHalt,
     funcIndex,
   };
-  const functions: FuncBody[] = cfg.functions.map((fn) => ({
-    type: TYPE_FUNC,
-    locals: EXTRA_LOCALS,
-    emit: (w: ByteWriter) => new FunctionEmitter(ctx, fn, cfg.blocks, w).compile(),
+  // the host functions first, at the IMPORT_* indexes: each forwards through the host table (see host-table.ts)
+  const functions: FuncBody[] = HOST_TYPES.map((t, i) => ({
+    type: 1 + i,
+    locals: [],
+    emit: (w: ByteWriter) => {
+      for (let p = 0; p < t.params.length; p++) w.u8(OP.local_get).uleb(p);
+      w.u8(OP.i32_const).sleb32(i).u8(OP.call_indirect).uleb(1 + i).u8(0);
+    },
   }));
-  const first = IMPORT_COUNT;
-  const count = functions.length;
+  functions.push({ type: TYPE_SLOW_CHECK, locals: [], emit: slowCheckBody });
+  for (const fn of cfg.functions) {
+    functions.push({
+      type: TYPE_FUNC,
+      locals: EXTRA_LOCALS,
+      emit: (w: ByteWriter) => new FunctionEmitter(ctx, fn, cfg.blocks, w).compile(),
+    });
+  }
+  const first = FIRST_FUNC;
+  const count = cfg.functions.length;
   functions.push(
     { type: TYPE_RUN, locals: [[2, I64]], emit: (w) => runBody(w, registers, frameTop, first) },
     { type: TYPE_ENTER, locals: [[2, I64]], emit: (w) => enterBody(w, registers, first) },
@@ -82,21 +105,15 @@ export function emitModule(p: Predecoded, options: ModuleOptions): { bytes: Uint
     {
       types: [
         { params: PARAM_TYPES, results: RESULT_TYPES },
-        { params: [I32, I32, I32, I32, F64], results: [F64] },
-        { params: [I32, I32, I32, I32, I32], results: [] },
-        { params: [I32, I32], results: [] },
-        { params: [I32, I32], results: [] },
+        ...HOST_TYPES,
         { params: [F64, I32, I32, ...ARGS], results: [F64] },
         { params: [I32, F64, I32, I32], results: [F64] },
         { params: [I32, I32, F64, I32, I32, ...ARGS], results: [F64] },
+        { params: [I64, I32], results: [] },
       ],
-      imports: [
-        { module: 'env', name: 'helper', type: 1 },
-        { module: 'env', name: 'check', type: 2 },
-        { module: 'env', name: 'fault', type: 3 },
-        { module: 'env', name: 'budget', type: 4 },
-      ],
+      imports: [],
       memory: { module: 'env', name: 'memory', minPages: 0 },
+      table: { module: 'env', name: 'host', minSize: HOST_TYPES.length },
       globals: [
         { type: I32, mutable: true, init: 0 },
         { type: I32, mutable: true, init: 0 },
@@ -136,6 +153,16 @@ const storeReg = (w: ByteWriter, registers: number, r: number, local: number) =>
     .u8(OP.i64_store)
     .u8(0)
     .uleb(registers + 8 * r);
+
+/** slowCheck(addr: i64, packed: i32): check(addr lo, addr hi, size, write, pc) with packed = pc << 5 | size << 1 | write. */
+function slowCheckBody(w: ByteWriter): void {
+  w.u8(OP.local_get).uleb(0).u8(OP.i32_wrap_i64);
+  w.u8(OP.local_get).uleb(0).u8(OP.i64_const).sleb32(32).u8(OP.i64_shr_u).u8(OP.i32_wrap_i64);
+  w.u8(OP.local_get).uleb(1).u8(OP.i32_const).sleb32(1).u8(OP.i32_shr_u).u8(OP.i32_const).sleb32(15).u8(OP.i32_and);
+  w.u8(OP.local_get).uleb(1).u8(OP.i32_const).sleb32(1).u8(OP.i32_and);
+  w.u8(OP.local_get).uleb(1).u8(OP.i32_const).sleb32(5).u8(OP.i32_shr_u);
+  w.u8(OP.call).uleb(IMPORT_CHECK);
+}
 
 /** Pushes the i64 made of two i32 params (lo, hi). */
 function pushPair(w: ByteWriter, lo: number): void {

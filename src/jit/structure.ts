@@ -52,9 +52,13 @@ export function analyze(entry: Block, all: readonly Block[]): Structure | undefi
   const rpo = new Int32Array(all.length).fill(-1);
   for (let i = 0; i < count; i++) rpo[order[i]!.index] = i;
 
-  // predecessors by RPO number
-  const preds: number[][] = Array.from({ length: count }, () => []);
-  for (let i = 0; i < count; i++) for (const s of order[i]!.succ) preds[rpo[s]!]!.push(i);
+  // predecessors by RPO number, in one flat array: those of i are predList[predStart[i] .. predStart[i + 1])
+  const predStart = new Int32Array(count + 1);
+  for (let i = 0; i < count; i++) for (const s of order[i]!.succ) predStart[rpo[s]! + 1]!++;
+  for (let i = 0; i < count; i++) predStart[i + 1]! += predStart[i]!;
+  const predList = new Int32Array(predStart[count]!);
+  const fill = predStart.slice(0, count);
+  for (let i = 0; i < count; i++) for (const s of order[i]!.succ) predList[fill[rpo[s]!]!++] = i;
 
   // dominators: Cooper, Harvey and Kennedy's iterative algorithm over RPO numbers
   const idom = new Int32Array(count).fill(-1);
@@ -63,7 +67,8 @@ export function analyze(entry: Block, all: readonly Block[]): Structure | undefi
     changed = false;
     for (let i = 1; i < count; i++) {
       let d = -1;
-      for (const pi of preds[i]!) {
+      for (let e = predStart[i]!; e < predStart[i + 1]!; e++) {
+        const pi = predList[e]!;
         if (idom[pi] === -1) continue;
         if (d === -1) {
           d = pi;
@@ -86,7 +91,8 @@ export function analyze(entry: Block, all: readonly Block[]): Structure | undefi
   const merge = new Uint8Array(all.length);
   for (let bi = 0; bi < count; bi++) {
     let forward = 0;
-    for (const pi of preds[bi]!) {
+    for (let e = predStart[bi]!; e < predStart[bi + 1]!; e++) {
+      const pi = predList[e]!;
       if (pi >= bi) {
         // a back edge must go to a dominator of its source, or the flow is irreducible
         let d = pi;

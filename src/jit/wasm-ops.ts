@@ -11,6 +11,7 @@ export const OP = {
   br_table: 0x0e,
   return: 0x0f,
   call: 0x10,
+  call_indirect: 0x11,
   drop: 0x1a,
   select: 0x1b,
   local_get: 0x20,

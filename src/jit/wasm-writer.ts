@@ -9,16 +9,29 @@
 export class ByteWriter {
   bytes: Uint8Array;
   length = 0;
-  /** Branch hints of the function body being written: (offset from `bodyStart`, 1 likely / 0 unlikely) pairs. */
-  hints: number[] | undefined;
+  /** Whether branch hints are being recorded (while a function body is written). */
+  hinting = false;
+  /**
+   * The hints recorded: (offset from `bodyStart`, 1 likely / 0 unlikely) pairs in hintBuf[0 .. hintLen), a buffer
+   * reused from function to function (no growing array per compilation).
+   */
+  hintBuf = new Int32Array(256);
+  hintLen = 0;
   bodyStart = 0;
 
   constructor(capacity = 256) {
     this.bytes = new Uint8Array(capacity);
   }
 
-  private reserve(n: number): void {
-    if (this.length + n <= this.bytes.length) return;
+  /**
+   * Makes room for `n` more bytes. The check is inlined at every call site; only `grow` is out of line. Hot emitters
+   * reserve once and then write `bytes` directly (see `sleb32At`).
+   */
+  reserve(n: number): void {
+    if (this.length + n > this.bytes.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
     let size = this.bytes.length * 2;
     while (size < this.length + n) size *= 2;
     const grown = new Uint8Array(size);
@@ -28,12 +41,27 @@ export class ByteWriter {
 
   /** Records a hint for the `if` or `br_if` about to be written: V8 lays out the unlikely side out of line. */
   hint(likely: boolean): this {
-    this.hints?.push(this.length - this.bodyStart, likely ? 1 : 0);
+    if (this.hinting) this.pushHint(this.length - this.bodyStart, likely ? 1 : 0);
     return this;
   }
 
+  /** Records a hint for the branch at body offset `offset` (for code written directly into `bytes`). */
+  hintAt(offset: number, likely: boolean): void {
+    if (this.hinting) this.pushHint(offset, likely ? 1 : 0);
+  }
+
+  private pushHint(offset: number, likely: number): void {
+    if (this.hintLen + 2 > this.hintBuf.length) {
+      const grown = new Int32Array(this.hintBuf.length * 2);
+      grown.set(this.hintBuf);
+      this.hintBuf = grown;
+    }
+    this.hintBuf[this.hintLen++] = offset;
+    this.hintBuf[this.hintLen++] = likely;
+  }
+
   u8(b: number): this {
-    this.reserve(1);
+    if (this.length >= this.bytes.length) this.grow(1);
     this.bytes[this.length++] = b;
     return this;
   }
@@ -94,6 +122,15 @@ export class ByteWriter {
     }
   }
 
+  /** Appends a snippet recorded by `snippet`, with its branch hints moved to where it lands. */
+  put(s: Snippet): this {
+    if (this.hinting) {
+      const at = this.length - this.bodyStart;
+      for (let i = 0; i < s.hints.length; i += 2) this.pushHint(at + s.hints[i]!, s.hints[i + 1]!);
+    }
+    return this.append(s.bytes);
+  }
+
   /** Appends raw bytes. */
   append(src: Uint8Array): this {
     this.reserve(src.length);
@@ -135,6 +172,49 @@ export class ByteWriter {
   }
 }
 
+/** A fixed run of instructions written once and copied wherever it recurs (cheaper than encoding it again). */
+export interface Snippet {
+  readonly bytes: Uint8Array;
+  /** Branch hints as (offset in `bytes`, likely) pairs. */
+  readonly hints: readonly number[];
+}
+
+/** Records what `write` emits as a Snippet. */
+export function snippet(write: (w: ByteWriter) => void): Snippet {
+  const w = new ByteWriter(64);
+  w.hinting = true;
+  write(w);
+  return { bytes: w.finish(), hints: Array.from(w.hintBuf.subarray(0, w.hintLen)) };
+}
+
+/**
+ * Writes the signed LEB128 of a 32-bit integer at `bytes[o]` (room for five bytes reserved) and returns the offset
+ * after it: for emitters that write a run of instructions without a method call per byte.
+ */
+export function sleb32At(bytes: Uint8Array, o: number, n: number): number {
+  n |= 0;
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      bytes[o] = b;
+      return o + 1;
+    }
+    bytes[o++] = b | 0x80;
+  }
+}
+
+/** Writes the unsigned LEB128 of a non-negative integer below 2^32 at `bytes[o]`, as `sleb32At`. */
+export function ulebAt(bytes: Uint8Array, o: number, n: number): number {
+  n >>>= 0;
+  while (n >= 0x80) {
+    bytes[o++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  bytes[o] = n;
+  return o + 1;
+}
+
 export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const F64 = 0x7c;
@@ -163,7 +243,9 @@ export interface ModuleParts {
   types: readonly FuncType[];
   imports: readonly FuncImport[];
   /** Imported memory (module, name), minimum pages. */
-  memory: { module: string; name: string; minPages: number };
+  memory?: { module: string; name: string; minPages: number };
+  /** Imported funcref table (module, name), minimum size: host functions reached by call_indirect. */
+  table?: { module: string; name: string; minSize: number };
   globals: readonly { type: ValType; mutable: boolean; init: number }[];
   functions: readonly FuncBody[];
   exports: readonly { name: string; kind: 'func' | 'global'; index: number }[];
@@ -192,8 +274,10 @@ export function writeModule(parts: ModuleParts, out: ByteWriter = new ByteWriter
     }
   });
   section(2, (w) => {
-    w.uleb(parts.imports.length + 1);
-    w.name(parts.memory.module).name(parts.memory.name).u8(0x02).u8(0x00).uleb(parts.memory.minPages);
+    const { memory, table } = parts;
+    w.uleb(parts.imports.length + (memory ? 1 : 0) + (table ? 1 : 0));
+    if (memory) w.name(memory.module).name(memory.name).u8(0x02).u8(0x00).uleb(memory.minPages);
+    if (table) w.name(table.module).name(table.name).u8(0x01).u8(0x70).u8(0x00).uleb(table.minSize);
     for (const imp of parts.imports) w.name(imp.module).name(imp.name).u8(0x00).uleb(imp.type);
   });
   section(3, (w) => {
@@ -223,18 +307,19 @@ export function writeModule(parts: ModuleParts, out: ByteWriter = new ByteWriter
   const code = codeScratch;
   code.length = 0;
   code.uleb(parts.functions.length);
-  const hinted: [index: number, hints: number[]][] = [];
+  const hinted: [index: number, hints: Int32Array][] = [];
   for (const [i, f] of parts.functions.entries()) {
     const at = code.beginSized();
     code.bodyStart = code.length;
-    code.hints = [];
+    code.hinting = true;
+    code.hintLen = 0;
     code.uleb(f.locals.length);
     for (const [count, type] of f.locals) code.uleb(count).u8(type);
     f.emit(code);
     code.u8(0x0b);
     code.endSized(at);
-    if (code.hints.length > 0) hinted.push([parts.imports.length + i, code.hints]);
-    code.hints = undefined;
+    if (code.hintLen > 0) hinted.push([parts.imports.length + i, code.hintBuf.slice(0, code.hintLen)]);
+    code.hinting = false;
   }
   if (hinted.length > 0) {
     // the branch hinting proposal's custom section (used by V8 when branch hinting is enabled, ignored otherwise)
