@@ -85,7 +85,9 @@ function hex2(b: number): string {
 
 /** Copies the type section into native-order 32-bit words (byte-swapping when the file's order differs). */
 function loadWords(bytes: Uint8Array, offset: number, length: number, le: boolean): Uint32Array {
-  const copy = bytes.slice(offset, offset + length);
+  // an explicit copy: a Node Buffer's slice() is a view into a shared pool, not a copy at offset 0
+  const copy = new Uint8Array(length);
+  copy.set(bytes.subarray(offset, offset + length));
   const words = new Uint32Array(copy.buffer, 0, length / 4);
   if (le !== HOST_LITTLE_ENDIAN) {
     for (let i = 0; i < words.length; i++) {
