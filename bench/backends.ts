@@ -94,7 +94,9 @@ function compileUs(code: Predecoded): number {
   const helpers = new HelperTable();
   // links as in a collection: tail calls and callbacks possible, which changes the code (registers spilled)
   const links = { tailCallTarget: () => undefined, functionAt: () => undefined };
-  for (let i = 0; i < 20; i++) compileJit(code, { space, helpers, links });
+  // steady state: warm the emitter up (V8 needs well over 20 compiles to optimize it) for 300 ms first
+  const warmEnd = performance.now() + 300;
+  while (performance.now() < warmEnd) compileJit(code, { space, helpers, links });
   const times: number[] = [];
   for (let i = 0; i < 31; i++) {
     const j = compileJit(code, { space, helpers, links });
@@ -230,11 +232,22 @@ export function syntheticProgram(size: number): Instruction[] {
   return out;
 }
 
-/** The compile-time target: a 1,000-instruction program in 1 ms or less. */
+/** The compile-time target: a 1,000-instruction program in 1 ms or less (steady state, and the first compile). */
 export function printSyntheticCompile(): void {
   const insns = syntheticProgram(1000);
-  const us = compileUs(predecode(insns));
-  console.log(`JIT compile of a ${insns.length}-instruction program: ${formatNumber(us)} us (target <= 1,000 us)`);
+  const code = predecode(insns);
+  const first = performance.now();
+  compileJit(code, {
+    space: new AddressSpace({ maxBytes: 1 << 22 }),
+    helpers: new HelperTable(),
+    links: { tailCallTarget: () => undefined, functionAt: () => undefined },
+  });
+  const firstUs = (performance.now() - first) * 1000;
+  const us = compileUs(code);
+  console.log(
+    `JIT compile of a ${insns.length}-instruction program: ${formatNumber(us)} us steady state (target <= 1,000 us); ` +
+      `this program's first compile in this process: ${formatNumber(firstUs)} us`,
+  );
 }
 
 export async function main(): Promise<void> {
