@@ -1,3 +1,4 @@
+import { MapType } from '../uapi/bpf.js';
 import { readFileSync } from 'node:fs';
 import { loadCollection } from '../collection-node.js';
 import { InputError } from '../errors.js';
@@ -173,5 +174,17 @@ function formatMap(m: LoadedMap, hist: string | undefined): string {
     return `${m.name}:\n${formatLog2Histograms(rows, hist ?? 'value')}`;
   }
   const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
-  return [`${m.name}:`, ...entries.map((e) => `  ${show(e.key)}: ${show(e.value)}`)].join('\n');
+  // arrays hold every index; like bcc's tools, show the ones a program wrote to (--json keeps them all)
+  const shown = m.spec.type === MapType.ARRAY || m.spec.type === MapType.PERCPU_ARRAY ? entries.filter((e) => !isZero(e.value)) : entries;
+  const hidden = entries.length - shown.length;
+  const lines = shown.map((e) => `  ${show(e.key)}: ${show(e.value)}`);
+  if (hidden > 0) lines.push(`  (${hidden} of ${entries.length} entries are zero)`);
+  return [`${m.name}:`, ...lines].join('\n');
+}
+
+function isZero(v: unknown): boolean {
+  if (v === 0 || v === 0n) return true;
+  if (Array.isArray(v)) return v.every(isZero);
+  if (v !== null && typeof v === 'object') return Object.values(v).every(isZero);
+  return false;
 }
