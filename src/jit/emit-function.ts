@@ -20,13 +20,14 @@ import {
   FAULT_KFUNC,
   FAULT_LDDW_TAIL,
   FAULT_OUTSIDE,
+  FUNC_FRAME_OK,
   GLOBAL_HALT,
   GLOBAL_TAILED,
   IMPORT_BUDGET,
   IMPORT_FAULT,
   IMPORT_HELPER,
 } from './imports.js';
-import { BUDGET, DEPTH, LIMIT, NEXT, TRAP_KIND, TRAP_PC } from './locals.js';
+import { BUDGET, DEPTH, FRAME_OK, LIMIT, NEXT, TRAP_KIND, TRAP_PC } from './locals.js';
 import { analyze, type Structure } from './structure.js';
 import { OP, VOID } from './wasm-ops.js';
 import { type ByteWriter, I32, sleb32At, ulebAt } from './wasm-writer.js';
@@ -150,6 +151,8 @@ export class FunctionEmitter {
   private readonly labels: LabelStack;
   private structure: Structure | undefined;
   private hasChecks = false;
+  /** The function maintains FRAME_OK (see scanAccesses). */
+  private frameFast = false;
 
   constructor(
     private readonly ctx: ProgramContext,
@@ -176,18 +179,48 @@ export class FunctionEmitter {
     return CALL_KINDS.has(kind) || MEMORY_KINDS.has(kind);
   }
 
-  private needsLimit(): boolean {
+  /**
+   * One scan of the function's instructions: `hasChecks` (a checked memory access: LIMIT is needed) and
+   * `frameFast` (FRAME_OK pays off and stays true to r10: checked r10-relative loads or stores and no instruction
+   * that could write r10; conservatively any with dst r10 but a store or a conditional jump, and any atomic naming
+   * r10). r10 arrives only as the caller's r10 (minus a frame), so frameOk checks it anyway.
+   */
+  private scanAccesses(): void {
+    const { p, forms } = this.ctx;
+    let checks = false;
+    let frameUses = false;
+    let writesR10 = false;
     for (const b of this.fn.blocks) {
-      for (const pc of b.pcs)
-        if (!b.virtual && MEMORY_KINDS.has(this.ctx.forms[pc]!.kind) && this.checked(pc)) return true;
+      if (b.virtual) continue;
+      for (const pc of b.pcs) {
+        const kind = forms[pc]!.kind;
+        const d = p.dst[pc]!;
+        if (kind === 'ldx' || kind === 'st' || kind === 'stx') {
+          if (this.checked(pc)) {
+            checks = true;
+            if ((kind === 'ldx' ? p.src[pc] : d) === 10) frameUses = true;
+          }
+          if (kind === 'ldx' && d === 10) writesR10 = true;
+        } else if (kind === 'atomic') {
+          if (this.checked(pc)) checks = true;
+          if (d === 10 || p.src[pc] === 10) writesR10 = true;
+        } else if (d === 10 && kind !== 'jcond') writesR10 = true;
+      }
     }
-    return false;
+    this.hasChecks = checks;
+    this.frameFast = frameUses && !writesR10;
+  }
+
+  /** FRAME_OK = frameOk(r10): on entry and after each call (the host may have changed the shadow map). */
+  private refreshFrame(): void {
+    this.w.u8(OP.local_get).uleb(10).u8(OP.call).uleb(FUNC_FRAME_OK).u8(OP.local_set).uleb(FRAME_OK);
   }
 
   compile(): void {
     const w = this.w;
-    this.hasChecks = this.needsLimit();
+    this.scanAccesses();
     if (this.hasChecks) this.refreshLimit();
+    if (this.frameFast) this.refreshFrame();
     // every fault leaves through these blocks to one call site at the end, so hot loops contain no calls for them
     w.u8x2(OP.block, I32);
     this.labels.push(BUDGET_LABEL);
@@ -461,11 +494,11 @@ export class FunctionEmitter {
         emitConst(w, d, k, p.immHi[pc]!);
         return;
       case 'ldx':
-        emitLoad(w, form, d, s, off, pc, this.checked(pc));
+        emitLoad(w, form, d, s, off, pc, this.checked(pc), this.frameFast);
         return;
       case 'st':
       case 'stx':
-        emitStore(w, form, d, s, off, k, pc, this.checked(pc));
+        emitStore(w, form, d, s, off, k, pc, this.checked(pc), this.frameFast);
         return;
       case 'atomic':
         emitAtomic(w, form, d, s, off, pc, this.checked(pc));
@@ -537,6 +570,7 @@ export class FunctionEmitter {
     }
     w.u8(OP.i32_const).sleb32(0).u8(OP.i64_load).u8(0).uleb(regs).u8(OP.local_set).uleb(0);
     if (this.hasChecks) this.refreshLimit(); // a helper may have grown the memory
+    if (this.frameFast) this.refreshFrame();
   }
 
   private emitLocalCall(target: number, pc: number): void {
@@ -565,5 +599,6 @@ export class FunctionEmitter {
       w.u8(OP.end);
     }
     if (this.hasChecks) this.refreshLimit();
+    if (this.frameFast) this.refreshFrame();
   }
 }

@@ -9,6 +9,7 @@
  * Accesses the verifier proved safe skip all of it.
  */
 import { BPF_ADD, BPF_AND, BPF_CMPXCHG, BPF_OR, BPF_XCHG, BPF_XOR } from '../isa/opcodes.js';
+import { STACK_FRAME_SIZE } from '../vm/interpreter.js';
 import { SHADOW_READ, SHADOW_WRITE } from '../vm/memory.js';
 import type { JitForm } from './forms.js';
 import {
@@ -20,7 +21,7 @@ import {
   IMPORT_CHECK,
   SLOW_CHECK_MAX_PC,
 } from './imports.js';
-import { A32, ADDR, LIMIT, T1 } from './locals.js';
+import { A32, ADDR, FRAME_OK, LIMIT, T1 } from './locals.js';
 import { OP, VOID } from './wasm-ops.js';
 import { type ByteWriter, type Snippet, sleb32At, snippet } from './wasm-writer.js';
 
@@ -35,7 +36,8 @@ const memarg = (w: ByteWriter, offset: number) => w.u8(0).uleb(offset);
 
 /**
  * Pushes the i32 address of `base + off` and returns the static offset to put in the access's memarg. Checked
- * accesses fault (through the slow path) exactly where the interpreter would.
+ * accesses fault (through the slow path) exactly where the interpreter would. `frameOk`: the function maintains
+ * FRAME_OK (see emit-function.ts), so an access inside the frame below r10 tests that flag instead.
  */
 export function emitAddress(
   w: ByteWriter,
@@ -45,7 +47,10 @@ export function emitAddress(
   write: boolean,
   pc: number,
   checked: boolean,
+  frameOk = false,
 ): number {
+  const inFrame = base === 10 && off >= -STACK_FRAME_SIZE && off + size <= 0;
+  if (checked && frameOk && inFrame && pc >= 0 && pc <= SLOW_CHECK_MAX_PC) return frameAddress(w, off, size, write, pc);
   if (!checked) {
     get(w, base).u8(OP.i32_wrap_i64);
     if (off >= 0) return off;
@@ -61,21 +66,24 @@ export function emitAddress(
   w.reserve(snip.length + 32);
   const b = w.bytes;
   let o = w.length;
+  b[o++] = OP.block;
+  b[o++] = VOID;
+  // the snippet starts with `local.get addr` (2 bytes): with an offset, the sum's `local.tee` takes its place
+  let skip = 0;
   if (off !== 0) {
     b[o++] = OP.local_get;
     b[o++] = base;
     b[o++] = OP.i64_const;
     o = sleb32At(b, o, off);
     b[o++] = OP.i64_add;
-    b[o++] = OP.local_set;
+    b[o++] = OP.local_tee;
     b[o++] = ADDR;
+    skip = 2;
   }
-  b[o++] = OP.block;
-  b[o++] = VOID;
   // the inline shadow check depends only on (address local, size, write): written once, then copied
-  const at = o - w.bodyStart;
+  const at = o - skip - w.bodyStart;
   for (let i = 0; i < check.hints.length; i += 2) w.hintAt(at + check.hints[i]!, check.hints[i + 1] === 1);
-  for (let i = 0; i < snip.length; i++) b[o++] = snip[i]!;
+  for (let i = skip; i < snip.length; i++) b[o++] = snip[i]!;
   b[o++] = OP.local_get;
   b[o++] = addr;
   b[o++] = OP.i32_const;
@@ -86,6 +94,43 @@ export function emitAddress(
   b[o++] = OP.local_get;
   b[o++] = addr;
   b[o++] = OP.i32_wrap_i64;
+  w.length = o;
+  return 0;
+}
+
+/**
+ * emitAddress's checked access inside the frame below r10 (`frameOk`: the function keeps r10 and tracks the frame's
+ * shadow in FRAME_OK): when the flag is set the shadow check would pass, so only the flag is tested; otherwise the
+ * slow path decides (exactly as the inline check's fallback does).
+ */
+function frameAddress(w: ByteWriter, off: number, size: number, write: boolean, pc: number): number {
+  // written straight into the buffer, like emitAddress's shadow check (locals and FUNC_SLOW_CHECK are one byte)
+  w.reserve(40);
+  const b = w.bytes;
+  let o = w.length;
+  b[o++] = OP.block;
+  b[o++] = VOID;
+  b[o++] = OP.local_get;
+  b[o++] = FRAME_OK;
+  w.hintAt(o - w.bodyStart, true);
+  b[o++] = OP.br_if;
+  b[o++] = 0;
+  b[o++] = OP.local_get;
+  b[o++] = 10;
+  b[o++] = OP.i64_const;
+  o = sleb32At(b, o, off);
+  b[o++] = OP.i64_add;
+  b[o++] = OP.i32_const;
+  o = sleb32At(b, o, (pc << 5) | (size << 1) | (write ? 1 : 0));
+  b[o++] = OP.call;
+  b[o++] = FUNC_SLOW_CHECK;
+  b[o++] = OP.end;
+  b[o++] = OP.local_get;
+  b[o++] = 10;
+  b[o++] = OP.i32_wrap_i64;
+  b[o++] = OP.i32_const;
+  o = sleb32At(b, o, off);
+  b[o++] = OP.i32_add;
   w.length = o;
   return 0;
 }
@@ -165,8 +210,9 @@ export function emitLoad(
   off: number,
   pc: number,
   checked: boolean,
+  frameOk = false,
 ): void {
-  const offset = emitAddress(w, s, off, form.size, false, pc, checked);
+  const offset = emitAddress(w, s, off, form.size, false, pc, checked, frameOk);
   w.u8(form.signed ? LOAD_SIGNED[form.size]! : LOAD[form.size]!);
   memarg(w, offset);
   set(w, d);
@@ -182,8 +228,9 @@ export function emitStore(
   imm: number,
   pc: number,
   checked: boolean,
+  frameOk = false,
 ): void {
-  const offset = emitAddress(w, d, off, form.size, true, pc, checked);
+  const offset = emitAddress(w, d, off, form.size, true, pc, checked, frameOk);
   if (form.kind === 'st') w.u8(OP.i64_const).sleb32(imm);
   else get(w, s);
   w.u8(STORE[form.size]!);

@@ -26,8 +26,14 @@ export const IMPORT_COUNT = 4;
 export const FUNC_SLOW_CHECK = IMPORT_COUNT;
 /** Largest pc `slowCheck` can encode; accesses beyond it call `check` directly. */
 export const SLOW_CHECK_MAX_PC = (1 << 26) - 1;
-/** Index of the first BPF function (imports and slowCheck counted). */
-export const FIRST_FUNC = IMPORT_COUNT + 1;
+/**
+ * frameOk(r10: i64) -> i32: 1 when the 512-byte frame below r10 is 8-aligned, inside the memory and all readable
+ * and writable in the shadow map. A function computes it on entry and after every call (only the host changes the
+ * shadow map), so its r10-relative accesses inside the frame need one flag test instead of the shadow check.
+ */
+export const FUNC_FRAME_OK = IMPORT_COUNT + 1;
+/** Index of the first BPF function (imports, slowCheck and frameOk counted). */
+export const FIRST_FUNC = IMPORT_COUNT + 2;
 
 export const FAULT_OUTSIDE = 0;
 export const FAULT_LDDW_TAIL = 1;

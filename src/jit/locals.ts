@@ -20,11 +20,13 @@ export const A32 = 17;
 /** Why the function left for its fault handler: a FAULT_* kind (i32). */
 export const TRAP_KIND = 18;
 export const TRAP_PC = 19;
+/** frameOk(r10) as of the last call (i32): see FUNC_FRAME_OK. */
+export const FRAME_OK = 20;
 
 export const PARAM_TYPES: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 /** r0..r5 and the remaining budget: what a callee hands back to its caller. */
 export const RESULT_TYPES: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64];
 export const EXTRA_LOCALS: readonly (readonly [number, ValType])[] = [
   [3, I64],
-  [4, I32],
+  [5, I32],
 ];

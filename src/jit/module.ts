@@ -20,6 +20,8 @@ import {
   IMPORT_CHECK,
 } from './imports.js';
 import { EXTRA_LOCALS, PARAM_TYPES, RESULT_TYPES } from './locals.js';
+import { SHADOW_READ, SHADOW_WRITE } from '../vm/memory.js';
+import { STACK_FRAME_SIZE } from '../vm/interpreter.js';
 import { OP, VOID } from './wasm-ops.js';
 import { ByteWriter, F64, type FuncBody, I32, I64, writeModule } from './wasm-writer.js';
 
@@ -45,6 +47,7 @@ const TYPE_RUN = 5;
 const TYPE_ENTER = 6;
 const TYPE_INVOKE = 7;
 const TYPE_SLOW_CHECK = 8;
+const TYPE_FRAME_OK = 9;
 const ARGS: readonly (typeof I32)[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
 
 /** Writes the module. */
@@ -87,6 +90,7 @@ export function emitModule(p: Predecoded, options: ModuleOptions): { bytes: Uint
     },
   }));
   functions.push({ type: TYPE_SLOW_CHECK, locals: [], emit: slowCheckBody });
+  functions.push({ type: TYPE_FRAME_OK, locals: [[1, I32]], emit: frameOkBody });
   for (const fn of cfg.functions) {
     functions.push({
       type: TYPE_FUNC,
@@ -110,6 +114,7 @@ export function emitModule(p: Predecoded, options: ModuleOptions): { bytes: Uint
         { params: [I32, F64, I32, I32], results: [F64] },
         { params: [I32, I32, F64, I32, I32, ...ARGS], results: [F64] },
         { params: [I64, I32], results: [] },
+        { params: [I64], results: [I32] },
       ],
       imports: [],
       memory: { module: 'env', name: 'memory', minPages: 0 },
@@ -162,6 +167,30 @@ function slowCheckBody(w: ByteWriter): void {
   w.u8(OP.local_get).uleb(1).u8(OP.i32_const).sleb32(1).u8(OP.i32_and);
   w.u8(OP.local_get).uleb(1).u8(OP.i32_const).sleb32(5).u8(OP.i32_shr_u);
   w.u8(OP.call).uleb(IMPORT_CHECK);
+}
+
+/** Shadow bytes of chunks that are fully readable and writable, four at a time (each half of an i64). */
+const RW_CHUNKS = (SHADOW_READ | SHADOW_WRITE) * 0x01010101;
+
+/**
+ * frameOk(r10: i64) -> i32 (see FUNC_FRAME_OK): r10 8-aligned, 512 <= r10 <= memory size, and the frame's 64 shadow
+ * bytes (eight i64 loads from (r10 - 512) >> 3, which lies below r10 and so inside the memory) all read-write.
+ */
+function frameOkBody(w: ByteWriter): void {
+  const base = 1;
+  w.u8(OP.local_get).uleb(0).u8(OP.i64_const).sleb32(7).u8(OP.i64_and).u8(OP.i64_eqz);
+  w.u8(OP.local_get).uleb(0).u8(OP.i64_const).sleb32(STACK_FRAME_SIZE).u8(OP.i64_ge_u).u8(OP.i32_and);
+  w.u8(OP.local_get).uleb(0).u8x2(OP.memory_size, 0).u8(OP.i64_extend_i32_u);
+  w.u8(OP.i64_const).sleb32(16).u8(OP.i64_shl).u8(OP.i64_le_u).u8(OP.i32_and);
+  w.u8x2(OP.if, I32);
+  w.u8(OP.local_get).uleb(0).u8(OP.i64_const).sleb32(STACK_FRAME_SIZE).u8(OP.i64_sub);
+  w.u8(OP.i64_const).sleb32(3).u8(OP.i64_shr_u).u8(OP.i32_wrap_i64).u8(OP.local_set).uleb(base);
+  for (let i = 0; i < STACK_FRAME_SIZE / 64; i++) {
+    w.u8(OP.local_get).uleb(base).u8(OP.i64_load).u8(0).uleb(8 * i);
+    w.u8(OP.i64_const).sleb64(RW_CHUNKS, RW_CHUNKS).u8(OP.i64_eq);
+    if (i > 0) w.u8(OP.i32_and);
+  }
+  w.u8(OP.else).u8(OP.i32_const).sleb32(0).u8(OP.end);
 }
 
 /** Pushes the i64 made of two i32 params (lo, hi). */
