@@ -90,13 +90,14 @@ function objectOf(p: BenchProgram): ObjectSpec {
 
 /** Median compile time of `code`, warmed up first (the compiler's own code gets optimised too). */
 function compileUs(code: Predecoded): number {
-  const space = new AddressSpace({ maxBytes: 1 << 22 });
+  // every compile allocates its stack and register file: room for the warm-up's few thousand compiles
+  const space = new AddressSpace({ maxBytes: 1 << 26 });
   const helpers = new HelperTable();
   // links as in a collection: tail calls and callbacks possible, which changes the code (registers spilled)
   const links = { tailCallTarget: () => undefined, functionAt: () => undefined };
   // steady state: warm the emitter up (V8 needs well over 20 compiles to optimize it) for 300 ms first
   const warmEnd = performance.now() + 300;
-  while (performance.now() < warmEnd) compileJit(code, { space, helpers, links });
+  for (let i = 0; i < 4000 && performance.now() < warmEnd; i++) compileJit(code, { space, helpers, links });
   const times: number[] = [];
   for (let i = 0; i < 31; i++) {
     const j = compileJit(code, { space, helpers, links });
