@@ -3,17 +3,20 @@
 # (-O2 -g -target bpf; legacy.bpf.c without -g, so it has no BTF; bpfeb.bpf.c big-endian), and beside each object
 # what the reference tools say about it: llvm-objdump's section and symbol tables and its -S listing, and bpftool's
 # skeleton. scripts/object-expectations.mjs condenses those into FILE.expect.json, which the tests read, so tests
-# need neither clang nor bpftool. Run from anywhere.
+# need neither clang nor bpftool. Run from anywhere; with FILE.bpf.c arguments only those are rebuilt (vmlinux.h is
+# kept then).
 set -eu
 CLANG=${CLANG:-clang-16}
 OBJDUMP=${OBJDUMP:-llvm-objdump-16}
 BPFTOOL=${BPFTOOL:-bpftool}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root/test/fixtures/objects"
-"$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+[ $# -gt 0 ] && [ -f vmlinux.h ] || "$BPFTOOL" btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 CFLAGS="-O2 -D__TARGET_ARCH_x86 -I. -I/usr/include/$multiarch -fdebug-prefix-map=$PWD=."
-for src in *.bpf.c; do
+[ $# -gt 0 ] || set -- *.bpf.c
+for src in "$@"; do
+  src=$(basename "$src")
   obj=${src%.c}.o
   case "$src" in
     legacy.bpf.c) "$CLANG" $CFLAGS -target bpf -c "$src" -o "$obj" ;;
@@ -31,4 +34,4 @@ for src in *.bpf.c; do
 done
 "$BPFTOOL" version > bpftool-version.txt
 "$CLANG" --version | head -1 > clang-version.txt
-node "$root/scripts/object-expectations.mjs" .
+node "$root/scripts/object-expectations.mjs" . "$@"

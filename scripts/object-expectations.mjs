@@ -1,11 +1,14 @@
 // Condenses what llvm-objdump and bpftool said about each fixture object (FILE.objdump.txt, FILE.skel.h) into
 // FILE.expect.json: code sections, function symbols with their sizes in instructions, and the skeleton's program
-// and map names. Run by build-object-fixtures.sh with the fixture directory as argument.
+// and map names. Run by build-object-fixtures.sh with the fixture directory as argument, then optionally the
+// FILE.bpf.c sources to limit it to.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2] ?? '.';
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpf.o'))) {
+const only = new Set(process.argv.slice(3).map((src) => src.replace(/^.*\//, '').replace(/\.c$/, '.o')));
+const objects = readdirSync(dir).filter((f) => f.endsWith('.bpf.o') && (only.size === 0 || only.has(f)));
+for (const file of objects) {
   const base = file.slice(0, -2);
   const objdump = readFileSync(join(dir, `${base}.objdump.txt`), 'utf8');
   const sections = [];

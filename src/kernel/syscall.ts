@@ -15,7 +15,7 @@
  * libc is loaded on first use, so importing this module on a machine without Linux/glibc does not throw; calling
  * into it then throws `KernelUnsupportedError`.
  */
-import koffi, { type IKoffiLib } from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 import { KernelUnsupportedError } from './errors.js';
 
 /** Syscall numbers for the architectures we support (asm-generic numbering on arm64). */
@@ -24,7 +24,7 @@ const SYSCALL_NUMBERS: Record<string, { bpf: number; perfEventOpen: number }> = 
   arm64: { bpf: 280, perfEventOpen: 241 },
 };
 
-type Fn = ReturnType<IKoffiLib['func']>;
+type Fn = ReturnType<LibraryHandle['func']>;
 
 /** The bound libc functions, created once. */
 interface Bindings {
@@ -54,7 +54,7 @@ function bind(): Bindings {
       `the kernel backend needs Linux on x86_64 or arm64 (this is ${process.platform}/${process.arch})`,
     );
   }
-  let libc: IKoffiLib;
+  let libc: LibraryHandle;
   try {
     libc = koffi.load('libc.so.6');
   } catch (error) {

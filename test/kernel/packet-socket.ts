@@ -4,7 +4,9 @@
  * pkt_type PACKET_OUTGOING. Node has no packet sockets, so this goes to libc through koffi (test-only).
  */
 import { readFileSync } from 'node:fs';
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
+
+type KoffiFunction = ReturnType<LibraryHandle['func']>;
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
@@ -13,7 +15,7 @@ const ETH_P_ALL = 0x0003;
 /** sizeof(struct sockaddr_ll). */
 const SOCKADDR_LL_SIZE = 20;
 
-let libc: { socket: koffi.KoffiFunction; bind: koffi.KoffiFunction; close: koffi.KoffiFunction } | undefined;
+let libc: { socket: KoffiFunction; bind: KoffiFunction; close: KoffiFunction } | undefined;
 
 function bound() {
   if (libc) return libc;
