@@ -35,9 +35,31 @@ export function interfaceIndex(name: string | number): number {
   return Number(readFileSync(path, 'utf8').trim());
 }
 
+const XDP_MODES = XdpFlags.SKB_MODE | XdpFlags.DRV_MODE | XdpFlags.HW_MODE;
+const XDP_KNOWN = XDP_MODES | XdpFlags.UPDATE_IF_NOEXIST;
+
+/**
+ * Attaches an XDP program to an interface as a BPF link (closing the link detaches it). A link never replaces the
+ * program an interface already runs in that mode (the kernel answers EBUSY), which is what UPDATE_IF_NOEXIST asks
+ * for; the kernel takes only mode flags on a link (anything else is EINVAL), so that flag is honoured by dropping
+ * it. Without a mode flag the kernel picks native mode when the driver has it, else generic (SKB) mode.
+ */
 export function attachXdp(program: string, progFd: number, iface: string | number, flags = 0): KernelLink {
+  if ((flags & ~XDP_KNOWN) !== 0) throw new AttachTargetError(`xdp: unknown XDP flags 0x${flags.toString(16)}`);
   const ifindex = interfaceIndex(iface);
-  const link = linkCreate({ progFd, target: ifindex, attachType: AttachType.XDP, flags });
+  let link: Fd;
+  try {
+    link = linkCreate({ progFd, target: ifindex, attachType: AttachType.XDP, flags: flags & XDP_MODES });
+  } catch (error) {
+    if (isKernelError(error, 'EBUSY')) {
+      throw new KernelError(
+        error.command,
+        error.errno,
+        `interface ${iface} already runs an XDP program in this mode (detach it first)`,
+      );
+    }
+    throw error;
+  }
   return new KernelLink(program, `xdp/${iface}`, [() => link.close()], link);
 }
 
@@ -119,6 +141,12 @@ export function cgroupRoot(): string {
   throw new AttachTargetError('cgroup: no cgroup2 filesystem is mounted');
 }
 
+/** The kernel's EBADF for an fd that opens something other than a cgroup v2 directory, said in words. */
+function notACgroup(error: unknown, dir: string): unknown {
+  if (!isKernelError(error, 'EBADF')) return error;
+  return new AttachTargetError(`cgroup: ${dir} is not a cgroup v2 directory (a cgroup2 mount or a directory in one)`);
+}
+
 /** Attaches a cgroup program to the cgroup directory `path` (default: the cgroup2 root). */
 export function attachCgroup(program: string, progFd: number, attachType: number, path?: string): KernelLink {
   const dir = path ?? cgroupRoot();
@@ -135,14 +163,14 @@ export function attachCgroup(program: string, progFd: number, attachType: number
   } catch (error) {
     if (!isKernelError(error, 'EINVAL')) {
       cgroup.close();
-      throw error;
+      throw notACgroup(error, dir);
     }
   }
   try {
     progAttach({ targetFd: cgroup.fd, progFd, attachType, flags: BPF_F_ALLOW_MULTI });
   } catch (error) {
     cgroup.close();
-    throw error;
+    throw notACgroup(error, dir);
   }
   return new KernelLink(program, `cgroup/${dir}`, [
     () => cgroup.close(),

@@ -14,6 +14,8 @@ import { AttachTargetError } from './tracefs.js';
 
 /** Options an object target may carry (which apply depends on the program type). */
 export interface AttachOptions {
+  /** Replaces the section's target, as a string target does (kept for callers that also pass options). */
+  target?: string;
   /** kprobe: kernel function; uprobe: symbol in `binary`. */
   function?: string;
   symbol?: string;
@@ -56,7 +58,8 @@ function splitOffset(text: string): [string, number] {
 
 export function autoAttach(spec: ProgramSpec, progFd: number, target?: string | AttachOptions): KernelLink {
   const options: AttachOptions = typeof target === 'object' ? target : {};
-  const text = typeof target === 'string' ? target : (spec.attachTarget ?? sectionTarget(spec.section));
+  const text =
+    typeof target === 'string' ? target : (options.target ?? spec.attachTarget ?? sectionTarget(spec.section));
   const section = spec.section;
   const name = spec.name;
   const need = (what: string): never => {
@@ -65,7 +68,7 @@ export function autoAttach(spec: ProgramSpec, progFd: number, target?: string | 
   switch (spec.type) {
     case ProgType.KPROBE: {
       const retprobe = options.retprobe ?? /^(kretprobe|uretprobe)/.test(section);
-      if (/^uret?probe/.test(section) || options.binary) return uprobe(spec, progFd, text, options, retprobe);
+      if (/^u(ret)?probe/.test(section) || options.binary) return uprobe(spec, progFd, text, options, retprobe);
       const [fn, offset] = options.function ? [options.function, options.offset ?? 0] : splitOffset(text);
       if (!fn) need('a kernel function (kprobe/FUNCTION or attach("FUNCTION"))');
       return attachKprobe(name, progFd, fn, offset, { retprobe, cookie: options.cookie });
@@ -118,7 +121,9 @@ export function autoAttach(spec: ProgramSpec, progFd: number, target?: string | 
     case ProgType.CGROUP_SOCKOPT: {
       const attachType = options.attachType ?? spec.expectedAttachType ?? defaultCgroupAttachType(spec.type);
       if (attachType === undefined) return need('an attach type');
-      const path = options.cgroup ?? (typeof target === 'string' ? target : undefined);
+      // As libbpf and bpftool, never a default: a deny program on the root cgroup would cut off the whole machine.
+      const path = options.cgroup ?? (typeof target === 'string' ? target : options.target);
+      if (!path) return need('a cgroup v2 directory (attach("/sys/fs/cgroup/NAME") or { cgroup })');
       return attachCgroup(name, progFd, attachType, path);
     }
     default:

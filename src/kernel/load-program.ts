@@ -13,13 +13,13 @@ import type { BtfUpload } from './btf-upload.js';
 import { AttachType, ProgFlags, ProgType } from './constants.js';
 import { VerifierError } from './errors.js';
 import { programExtRecords } from './ext-records.js';
+import { isTypelessKsym, resolveKsym } from './ksyms.js';
 import { CollectionLoadError, MissingFeatureError } from './load-errors.js';
 import { KernelProgram } from './prog.js';
 import { kernelVersionCode, vmlinuxBtf } from './running-kernel.js';
 
 const PSEUDO_MAP_FD = 1;
 const PSEUDO_MAP_VALUE = 2;
-const PSEUDO_BTF_ID = 3;
 const PSEUDO_FUNC = 4;
 const PSEUDO_KFUNC_CALL = 2;
 const CALL_OPCODE = 0x85;
@@ -43,6 +43,8 @@ export function linkInstructions(
   spec: ProgramSpec,
   mapFd: (name: string) => number | undefined,
   weakKsyms?: ReadonlySet<string>,
+  /** The object's BTF: says which ksyms are typeless (resolved from /proc/kallsyms, not kernel BTF). */
+  objectBtf?: Btf,
 ): Instruction[] {
   const insns = spec.instructions.map((insn) => ({ ...insn }));
   const where = (i: number) => `program "${spec.name}" instruction ${i}`;
@@ -91,22 +93,13 @@ export function linkInstructions(
     const insn = insns[ref.insn];
     if (!insn || insn.opcode !== LDDW_OPCODE)
       throw new CollectionLoadError(`${where(ref.insn)}: ksym "${ref.name}" is not at an lddw`);
-    const id = vmlinuxBtf()?.find(ref.name, BtfKind.Var);
-    if (id === undefined) {
-      if (weakKsyms?.has(ref.name)) {
-        // A weak ksym the kernel lacks reads as NULL, as in libbpf.
-        insn.src = 0;
-        insn.imm = 0;
-        insn.nextImm = 0;
-        continue;
-      }
-      throw new MissingFeatureError(
-        `program "${spec.name}" uses kernel variable "${ref.name}", which the running kernel does not have`,
-      );
-    }
-    insn.src = PSEUDO_BTF_ID;
-    insn.imm = id;
-    insn.nextImm = 0;
+    const load = resolveKsym(spec.name, ref.name, {
+      typeless: isTypelessKsym(objectBtf, ref.name),
+      weak: weakKsyms?.has(ref.name) ?? false,
+    });
+    insn.src = load.src;
+    insn.imm = load.imm;
+    insn.nextImm = load.nextImm;
   }
   return insns;
 }
@@ -149,7 +142,7 @@ export function attachBtfId(spec: ProgramSpec): number | undefined {
 export function loadProgram(context: ProgramLoadContext, original: ProgramSpec): KernelProgram {
   let spec = original;
   if (spec.coreRelocations.length > 0) spec = applyCore(context, spec);
-  const insns = linkInstructions(spec, context.mapFd, context.weakKsyms);
+  const insns = linkInstructions(spec, context.mapFd, context.weakKsyms, context.btf);
   const records = context.btfFd !== undefined ? programExtRecords(spec, context.upload) : {};
   const kernVersion = spec.kernelVersion || (spec.type === ProgType.KPROBE ? kernelVersionCode() : 0);
   try {
