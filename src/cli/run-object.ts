@@ -1,12 +1,11 @@
-import { MapType } from '../uapi/bpf.js';
 import { readFileSync } from 'node:fs';
 import { loadCollection } from '../collection-node.js';
 import { InputError } from '../errors.js';
-import type { BackendKind, Collection, LoadedMap, LoadedProgram } from '../object/collection.js';
+import { formatMap } from './format-map.js';
+import type { BackendKind, Collection, LoadedProgram } from '../object/collection.js';
 import { loadObjectSpec } from '../object/load.js';
 import { readCaptureFile } from '../pcap/node-file.js';
 import { VmFault } from '../vm/fault.js';
-import { formatLog2Histograms } from '../vm/histogram.js';
 import { type PacketRunSummary, runOverPackets } from '../vm/packet-run.js';
 import { VmProgram } from '../vm/program.js';
 import { tracefsFormats } from '../vm/tracefs-node.js';
@@ -163,28 +162,4 @@ function pickProgram(programs: LoadedProgram[], section: string | undefined, fil
   throw new InputError(
     `${file}: ${section === undefined ? 'several programs' : `no program in section '${section}'`}; --section one of: ${list}`,
   );
-}
-
-/** A map as text: a bcc histogram when its key is a bucket index (or --hist names it), else key: value lines. */
-function formatMap(m: LoadedMap, hist: string | undefined): string {
-  const entries = m.decodedEntries();
-  const histogram = hist !== undefined || /hist|dist|slot/i.test(m.name);
-  if (histogram && entries.every((e) => typeof e.key === 'number' && typeof e.value === 'number')) {
-    const rows = entries.map((e) => ({ bucket: e.key as number, count: e.value as number }));
-    return `${m.name}:\n${formatLog2Histograms(rows, hist ?? 'value')}`;
-  }
-  const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
-  // arrays hold every index; like bcc's tools, show the ones a program wrote to (--json keeps them all)
-  const shown = m.spec.type === MapType.ARRAY || m.spec.type === MapType.PERCPU_ARRAY ? entries.filter((e) => !isZero(e.value)) : entries;
-  const hidden = entries.length - shown.length;
-  const lines = shown.map((e) => `  ${show(e.key)}: ${show(e.value)}`);
-  if (hidden > 0) lines.push(`  (${hidden} of ${entries.length} entries are zero)`);
-  return [`${m.name}:`, ...lines].join('\n');
-}
-
-function isZero(v: unknown): boolean {
-  if (v === 0 || v === 0n) return true;
-  if (Array.isArray(v)) return v.every(isZero);
-  if (v !== null && typeof v === 'object') return Object.values(v).every(isZero);
-  return false;
 }

@@ -1,15 +1,39 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { formatMap } from '../format-map.js';
+import type { AttachOptions } from '../../kernel/auto-attach.js';
 import { MapType } from '../../kernel/constants.js';
 import type { KernelCollection } from '../../kernel/kernel-collection.js';
 import { loadCollection } from '../../kernel/load-collection.js';
 import type { DecodedValue } from '../../object/collection.js';
 import { loadObjectSpec } from '../../object/load.js';
 
-interface AttachOptions {
+interface CliAttachOptions {
   section?: string[];
   duration?: string;
+  target?: string;
+  interface?: string;
+  cgroup?: string;
+  pid?: string;
+  frequency?: string;
+}
+
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new InputError(`${flag}: expected a positive integer, got '${text}'`);
+  return Number(text);
+}
+
+/** Where the programs go, beyond what their section names say (kernel/auto-attach.ts reads the fields it needs). */
+function attachTarget(options: CliAttachOptions): AttachOptions {
+  return {
+    target: options.target,
+    interface: options.interface,
+    cgroup: options.cgroup,
+    pid: positiveInteger('--pid', options.pid),
+    frequency: positiveInteger('--frequency', options.frequency),
+  };
 }
 
 /** JSON text of a decoded value (bigints as numbers, as bpftool prints them). */
@@ -20,9 +44,29 @@ function json(value: DecodedValue): string {
 function parseDuration(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0)
-    throw new InputError(`--duration: expected seconds > 0, got '${text}'`);
+  // setTimeout holds at most 2^31 - 1 ms (24.8 days); leave --duration out to run until Ctrl-C
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > 2 ** 31 - 1)
+    throw new InputError(`--duration: expected seconds between 0 and 2147483, got '${text}'`);
   return seconds * 1000;
+}
+
+/**
+ * Resolves after `durationMs`, or on Ctrl-C (SIGINT) or SIGTERM, whichever comes first. The timer keeps the event
+ * loop alive even when nothing is streamed (a signal listener alone does not, and Node would exit at once).
+ */
+function untilStopped(durationMs: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = durationMs !== undefined ? setTimeout(() => stop(), durationMs) : setInterval(() => {}, 60_000);
+    const stop = () => {
+      clearTimeout(timer);
+      clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 /** Prints every map that holds data (not ring/perf buffers, which were streamed), BTF-decoded. */
@@ -31,15 +75,15 @@ function printMaps(collection: KernelCollection, out: (line: string) => void): v
     const type = map.spec.type;
     if (type === MapType.RINGBUF || type === MapType.PERF_EVENT_ARRAY || type === MapType.PROG_ARRAY) continue;
     if (map.spec.globalData === '.rodata' || map.spec.globalData === '.kconfig') continue;
-    const entries = map.decodedEntries();
-    out(`map ${map.name}: ${entries.length} entries`);
-    for (const { key, value } of entries) out(`  ${json(key)}: ${json(value)}`);
+    out(formatMap(map, undefined));
   }
 }
 
 /**
- * `tsbpf attach FILE.o [--section S]... [--duration SECONDS]`: loads an object into the running kernel, attaches
- * its programs by section name, and streams what they report (trace_pipe lines, ring-buffer and perf-buffer
+ * `tsbpf attach FILE.o [--section S]... [--duration SECONDS] [--interface IF] [--cgroup DIR] [--target T]
+ * [--pid PID] [--frequency HZ]`: loads an object into the running kernel, attaches its programs by section name
+ * (the options supply what a section name cannot say: the interface of an XDP program, the cgroup of a cgroup
+ * program, the process of a uprobe, a sampling frequency), and streams what they report (trace_pipe lines, ring-buffer and perf-buffer
  * records, BTF-decoded when the object describes them) until Ctrl-C or the duration ends; then prints the maps and
  * detaches everything.
  */
@@ -50,8 +94,14 @@ export function register(program: Command): void {
     .argument('<file>', 'eBPF object (.o)')
     .option('--section <name...>', 'attach only the programs of these sections (or names)')
     .option('--duration <seconds>', 'detach after this many seconds (default: until Ctrl-C)')
-    .action(async (file: string, options: AttachOptions) => {
+    .option('--interface <name>', 'network interface for XDP programs')
+    .option('--cgroup <dir>', 'cgroup v2 directory for cgroup programs (cgroup_skb, cgroup/sock, sockops, ...)')
+    .option('--target <target>', "replaces the section's target: FUNCTION, CATEGORY/NAME, BINARY:SYMBOL, ...")
+    .option('--pid <pid>', 'uprobes: only this process')
+    .option('--frequency <hz>', 'perf_event programs: samples per second per CPU')
+    .action(async (file: string, options: CliAttachOptions) => {
       const durationMs = parseDuration(options.duration);
+      const target = attachTarget(options);
       const spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { name: file });
       const wanted = options.section;
       if (wanted) {
@@ -65,7 +115,7 @@ export function register(program: Command): void {
       try {
         for (const warning of collection.warnings) process.stderr.write(`tsbpf: warning: ${warning}\n`);
         for (const prog of collection.programs.values()) {
-          const link = prog.attach();
+          const link = prog.attach(target);
           out(`attached ${prog.name} to ${link.target}`);
         }
         const streams: Promise<void>[] = [];
@@ -100,13 +150,7 @@ export function register(program: Command): void {
             })(),
           );
         }
-        await new Promise<void>((resolve) => {
-          const timer = durationMs !== undefined ? setTimeout(resolve, durationMs) : undefined;
-          process.once('SIGINT', () => {
-            if (timer) clearTimeout(timer);
-            resolve();
-          });
-        });
+        await untilStopped(durationMs);
         for (const stop of stops) stop();
         await Promise.all(streams);
         printMaps(collection, out);
