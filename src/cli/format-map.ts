@@ -15,6 +15,11 @@ export function formatMap(m: LoadedMap, hist: string | undefined): string {
     return `${m.name}:\n${formatLog2Histograms(rows, hist ?? 'value')}`;
   }
   const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+  // .bss/.data: one entry whose value is the section's variables; print them by name, as a skeleton shows them
+  const only = entries.length === 1 ? entries[0]!.value : undefined;
+  if (m.spec.globalData && only !== null && typeof only === 'object' && !Array.isArray(only)) {
+    return [`${m.name}:`, ...Object.entries(only).map(([name, value]) => `  ${name} = ${show(value)}`)].join('\n');
+  }
   // arrays hold every index; like bcc's tools, show the ones a program wrote to (--json keeps them all)
   const array = m.spec.type === MapType.ARRAY || m.spec.type === MapType.PERCPU_ARRAY;
   const shown = array ? entries.filter((e) => !isZero(e.value)) : entries;
