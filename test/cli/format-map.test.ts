@@ -60,3 +60,17 @@ test('hash maps show every entry, and bucket maps print as log2 histograms', () 
   assert.match(text, /value\s*: count\s+distribution/);
   assert.match(text, /\|\*+\s*\|/);
 });
+
+test('maps of bucket arrays print one bcc histogram per key, headed by the key field', () => {
+  const hists = fakeMap('hists', {}, [
+    { key: { comm: 'dd' }, value: { slots: [0, 0, 200, 0] } },
+    { key: { comm: 'sync' }, value: { slots: [0, 1, 0, 0] } },
+  ]);
+  const text = formatMap(hists, undefined);
+  assert.match(text, /^hists:\n\ncomm = dd\n/);
+  assert.match(text, /\ncomm = sync\n/);
+  assert.match(text, /2 -> 3 {10}: 200 {6}\|\*{40}\|/);
+  // not bucket-shaped: plain lines
+  const other = fakeMap('stats', {}, [{ key: { comm: 'dd' }, value: { slots: [1, 2], extra: 3 } }]);
+  assert.equal(formatMap(other, undefined), 'stats:\n  {"comm":"dd"}: {"slots":[1,2],"extra":3}');
+});
