@@ -19,8 +19,10 @@ export interface TestRunOptions {
 }
 
 export interface TestRunResult {
-  /** r0 of the (last) run. */
+  /** r0 of the (last) run as the kernel reports it: its low 32 bits (programs return u32). */
   retval: bigint;
+  /** The whole 64-bit r0 (userspace backends only; the kernel reports 32 bits). */
+  r0?: bigint;
   /** The packet as the program left it (XDP and tc may resize it). */
   data?: Uint8Array;
   /** The context as the program left it. */

@@ -74,7 +74,9 @@ export class VmProgram implements LoadedProgram {
         const durationNs = Math.round(((performance.now() - start) * 1e6) / repeat);
         const out = prepared.finish();
         return {
-          retval: result!.r0,
+          // the kernel's program runs return u32, and BPF_PROG_TEST_RUN reports that: the low half of r0
+          retval: BigInt.asUintN(32, result!.r0),
+          r0: result!.r0,
           data: out.data,
           ctx: out.ctx,
           durationNs,

@@ -42,7 +42,7 @@ onEachBackend((loadCollection) => {
       c.setTailCall('jmp', 1, 'p1');
       c.setTailCall('jmp', 2, 'p2');
       const r = c.program('p0').run();
-      assert.equal(r.retval, 2n); // p2 found no slot 3 and returned its own index
+      assert.equal(r.r0!, 2n); // p2 found no slot 3 and returned its own index
       assert.deepEqual([...c.map('counter').lookup(u32(0))!.subarray(0, 1)], [3]);
     });
     it('at most 33 chained tail calls, as MAX_TAIL_CALL_CNT', () => {
@@ -50,7 +50,7 @@ onEachBackend((loadCollection) => {
       const c = loadCollection(object(chain(n), maps));
       for (let i = 1; i < n; i++) c.setTailCall('jmp', i, `p${i}`);
       const r = c.program('p0').run();
-      assert.equal(r.retval, 33n); // p0 + 33 tail calls ran; the 34th failed in p33
+      assert.equal(r.r0!, 33n); // p0 + 33 tail calls ran; the 34th failed in p33
       assert.equal(c.map('counter').lookup(u32(0))![0], 34);
     });
     it('whatever r0 holds before the call (a full 64-bit value here)', () => {
@@ -64,12 +64,12 @@ onEachBackend((loadCollection) => {
         ),
       );
       c.setTailCall('jmp', 0, 'b');
-      assert.equal(c.program('a').run().retval, 7n);
+      assert.equal(c.program('a').run().r0!, 7n);
     });
     it('user space sets prog arrays by program id', () => {
       const c = loadCollection(object(chain(2), maps));
       c.map('jmp').update(u32(1), u32(c.program('p1').id));
-      assert.equal(c.program('p0').run().retval, 1n);
+      assert.equal(c.program('p0').run().r0!, 1n);
     });
   });
 
@@ -112,7 +112,7 @@ onEachBackend((loadCollection) => {
         ]),
       );
       // iterations 0..4 ran (sum 10), bpf_loop returned 5
-      assert.equal(c.program('p').run().retval, 5n * 100000n + 10n + 1009n);
+      assert.equal(c.program('p').run().r0!, 5n * 100000n + 10n + 1009n);
     });
     it('bpf_loop rejects flags and more than 2^23 iterations', () => {
       const run = (n: string, flags: number) =>
@@ -127,7 +127,7 @@ onEachBackend((loadCollection) => {
           ]),
         )
           .program('p')
-          .run().retval;
+          .run().r0!;
       assert.equal(BigInt.asIntN(64, run('0x800001', 0)), -7n);
       assert.equal(BigInt.asIntN(64, run('3', 1)), -22n);
       assert.equal(run('3', 0), 3n);
@@ -168,7 +168,7 @@ onEachBackend((loadCollection) => {
       );
       for (let i = 0; i < 4; i++) c.map('arr').update(u32(i), Uint8Array.of(10 + i, 0, 0, 0, 0, 0, 0, 0));
       // 4 visited; sum of index * value = 0*10 + 1*11 + 2*12 + 3*13 = 74
-      assert.equal(c.program('p').run().retval, (4n << 32n) | 74n);
+      assert.equal(c.program('p').run().r0!, (4n << 32n) | 74n);
     });
     it('a callback that writes its read-only key faults', () => {
       const c = loadCollection(
@@ -213,7 +213,7 @@ onEachBackend((loadCollection) => {
       assert.equal(
         loadCollection(object([program('p', 'kprobe/f', 'KPROBE', src(false))], maps))
           .program('p')
-          .run().retval,
+          .run().r0!,
         0n,
       );
       assert.throws(

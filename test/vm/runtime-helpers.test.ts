@@ -12,7 +12,7 @@ onEachBackend((loadCollection) => {
 
   function one(text: string, maps = [map('m', MapType.HASH, 4, 8, 16)], options = {}) {
     const c = loadCollection(object([program('p', 'kprobe/f', 'KPROBE', text)], maps), options);
-    return { c, run: () => c.program('p').run().retval };
+    return { c, run: () => c.program('p').run().r0! };
   }
 
   describe('map helpers', () => {
@@ -150,7 +150,7 @@ onEachBackend((loadCollection) => {
       assert.equal(one('call 5\nexit', [], opts).run(), 123456789n);
       assert.equal(one('call 7\nexit', [], opts).run(), one('call 7\nexit', [], opts).run());
       const c = loadCollection(object([program('p', 'kprobe/f', 'KPROBE', 'call 8\nexit')]), { cpus: 4 });
-      assert.equal(c.program('p').run({ cpu: 3 }).retval, 3n);
+      assert.equal(c.program('p').run({ cpu: 3 }).r0!, 3n);
     });
   });
 
@@ -176,7 +176,7 @@ onEachBackend((loadCollection) => {
         ]),
         { task: { pid: 77, comm: 'cat' }, clock: () => 5_000_123_000n },
       );
-      assert.equal(c.program('p').run().retval, 7n);
+      assert.equal(c.program('p').run().r0!, 7n);
       const lines = c.runtime.tracePipe.read();
       assert.equal(lines.length, 1);
       assert.match(lines[0]!, /^ +cat-77 +\[000\] .* 5\.000123: bpf_trace_printk: x = -5$/);
@@ -230,7 +230,7 @@ onEachBackend((loadCollection) => {
           [map('rb', MapType.RINGBUF, 0, 0, 4096)],
         ),
       );
-      assert.equal(c.program('p').run().retval, 32n); // two 16-byte records pending
+      assert.equal(c.program('p').run().r0!, 32n); // two 16-byte records pending
       const reader = c.ringBuffer('rb');
       const got: bigint[] = [];
       assert.equal(
@@ -266,7 +266,7 @@ onEachBackend((loadCollection) => {
         ),
         { cpus: 2 },
       );
-      assert.equal(c.program('p').run({ cpu: 1 }).retval, 0n);
+      assert.equal(c.program('p').run({ cpu: 1 }).r0!, 0n);
       const samples: { cpu: number; data: Uint8Array }[] = [];
       c.perfBuffer('events').poll((s) => samples.push(s));
       assert.deepEqual(samples, [{ cpu: 1, data: u32(5) }]);
@@ -329,7 +329,7 @@ onEachBackend((loadCollection) => {
         ]),
       );
       // "12-345" is 6 chars: returns 7, buffer holds "12-3\\0"
-      const r = c.program('p').run().retval;
+      const r = c.program('p').run().r0!;
       assert.equal(r >> 40n, 7n);
       assert.equal(r & 0xffffffffffn, 0x332d3231n);
     });
@@ -355,7 +355,7 @@ onEachBackend((loadCollection) => {
           ),
         ]),
       );
-      assert.equal(c.program('p').run().retval, 5n);
+      assert.equal(c.program('p').run().r0!, 5n);
       assert.match(c.runtime.tracePipe.read()[0]!, /bpf_trace_printk: 31337$/);
     });
     it('get_stackid stores the event stack; without one it is -EFAULT', () => {
@@ -376,7 +376,7 @@ onEachBackend((loadCollection) => {
       assert.ok(id >= 0 && id < 64);
       const frames = c.map('stacks').lookup(u32(id))!;
       assert.equal(u64le(frames), 0xffffffff81000010n);
-      assert.equal(BigInt.asIntN(64, c.program('p').run().retval), -14n);
+      assert.equal(BigInt.asIntN(64, c.program('p').run().r0!), -14n);
     });
   });
 });

@@ -28,7 +28,7 @@ onEachBackend((loadCollection) => {
       const read = (field: string) =>
         ctxProgram('SOCKET_FILTER', 'socket', `r0 = *(u32 *)(r1 + ${SK_BUFF.field(field).offset})\nexit`).run({
           data: udpFrame(),
-        }).retval;
+        }).r0!;
       assert.equal(read('len'), 36n); // the test run pulls the Ethernet header
       assert.equal(read('protocol'), 0x0008n); // htons(ETH_P_IP) read as a host u32
       assert.equal(read('pkt_type'), 3n); // PACKET_OTHERHOST: not the loopback device's address
@@ -49,7 +49,7 @@ onEachBackend((loadCollection) => {
         exit`,
       );
       const r = p.run({ data: udpFrame() });
-      assert.equal(r.retval, 17n); // tc sees the Ethernet header: IP protocol at 14 + 9
+      assert.equal(r.r0!, 17n); // tc sees the Ethernet header: IP protocol at 14 + 9
       assert.equal(r.ctx!.length, 192);
       assert.equal(new DataView(r.ctx!.buffer).getUint32(76, true), 0, 'pointers cleared in the returned ctx');
     });
@@ -59,14 +59,14 @@ onEachBackend((loadCollection) => {
         'socket',
         'r6 = r1\nr0 = *(u8 *)skb[9]\nr0 = *(u16 *)skb[2000]\nr0 = 5\nexit',
       );
-      assert.equal(p.run({ data: udpFrame() }).retval, 0n);
+      assert.equal(p.run({ data: udpFrame() }).r0!, 0n);
       const q = ctxProgram('SOCKET_FILTER', 'socket', 'r6 = r1\nr0 = *(u8 *)skb[9]\nexit');
-      assert.equal(q.run({ data: udpFrame() }).retval, 17n);
+      assert.equal(q.run({ data: udpFrame() }).r0!, 17n);
     });
     it('settable fields come from ctx and back; others are refused like the kernel', () => {
       const p = ctxProgram('SCHED_CLS', 'tc', 'r2 = *(u32 *)(r1 + 8)\nr2 += 1\n*(u32 *)(r1 + 8) = r2\nr0 = r2\nexit');
       const r = p.run({ data: udpFrame(), ctx: { mark: 41 } });
-      assert.equal(r.retval, 42n);
+      assert.equal(r.r0!, 42n);
       assert.equal(SK_BUFF.decode(r.ctx!).mark, 42);
       assert.throws(() => p.run({ data: udpFrame(), ctx: { len: 3 } }), InputError);
       assert.throws(() => p.run({ data: new Uint8Array(10) }), /Ethernet header/);
@@ -74,7 +74,7 @@ onEachBackend((loadCollection) => {
     it('bpf_redirect in tc returns TC_ACT_REDIRECT and is recorded', () => {
       const p = ctxProgram('SCHED_CLS', 'tc', 'r1 = 3\nr2 = 0\ncall 23\nexit');
       const r = p.run({ data: udpFrame() });
-      assert.equal(r.retval, 7n);
+      assert.equal(r.r0!, 7n);
       assert.deepEqual(r.redirect, { kind: 'ifindex', ifindex: 3, flags: 0 });
     });
   });
@@ -86,9 +86,9 @@ onEachBackend((loadCollection) => {
           data: udpFrame(),
         });
       const ok = grow(-216);
-      assert.equal(ok.retval, 2n);
+      assert.equal(ok.r0!, 2n);
       assert.equal(ok.data!.length, udpFrame().length + 216);
-      assert.equal(BigInt.asIntN(64, grow(-217).retval), -22n);
+      assert.equal(BigInt.asIntN(64, grow(-217).r0!), -22n);
       assert.equal(grow(28).data!.length, udpFrame().length - 28);
     });
     it('adjust_tail shrinks, grows with zeroes up to the frame, never below an Ethernet header', () => {
@@ -99,12 +99,12 @@ onEachBackend((loadCollection) => {
       const len = udpFrame(0).length;
       assert.equal(tail(-10).data!.length, len - 10);
       const grown = tail(100);
-      assert.equal(grown.retval, 3n);
+      assert.equal(grown.r0!, 3n);
       assert.deepEqual([...grown.data!.subarray(len)], new Array(100).fill(0));
-      assert.equal(BigInt.asIntN(64, tail(-(len - 13)).retval), -22n);
+      assert.equal(BigInt.asIntN(64, tail(-(len - 13)).r0!), -22n);
       // the kernel's test run frame: data may end 3520 bytes after it starts (4096 - 256 headroom - 320 tail reserve)
       assert.equal(tail(3520 - len).data!.length, 3520);
-      assert.equal(BigInt.asIntN(64, tail(3521 - len).retval), -22n);
+      assert.equal(BigInt.asIntN(64, tail(3521 - len).r0!), -22n);
     });
     it('xdp_md data/data_end bound the packet; ingress_ifindex is the loopback device', () => {
       const p = ctxProgram(
@@ -120,7 +120,7 @@ onEachBackend((loadCollection) => {
         exit`,
       );
       const r = p.run({ data: udpFrame(10) });
-      assert.equal(r.retval, (1n << 16n) | 52n);
+      assert.equal(r.r0!, (1n << 16n) | 52n);
       assert.deepEqual([...r.ctx!.subarray(0, 8)], [0, 0, 0, 0, 52, 0, 0, 0]);
     });
   });
@@ -180,7 +180,7 @@ onEachBackend((loadCollection) => {
       );
       c.program('raw').attach();
       assert.deepEqual(c.events.fire('raw_tracepoint', 'sched_switch', [1n, 77n]), [{ program: 'raw', retval: 77n }]);
-      assert.equal(c.program('sock').run({ ctx: { family: 10 } }).retval, 10n);
+      assert.equal(c.program('sock').run({ ctx: { family: 10 } }).r0!, 10n);
     });
     it('attached socket filters see packets with the Ethernet header (packet socket)', () => {
       const c = loadCollection(
@@ -211,7 +211,7 @@ onEachBackend((loadCollection) => {
           r0 <<= 16
           r0 |= r1
           exit`,
-        ).run({ data: udpFrame() }).retval;
+        ).run({ data: udpFrame() }).r0!;
       assert.equal(load(12), 0x0008n); // the EtherType bytes 08 00, read little endian
       assert.equal(BigInt.asUintN(32, load(49)) >> 16n, BigInt.asUintN(16, -14n));
     });
@@ -238,9 +238,9 @@ onEachBackend((loadCollection) => {
         ),
       );
       assert.throws(() => c.program('x').run({ data: udpFrame() }), /invalid read/); // a map pointer is not memory
-      assert.equal(c.program('y').run({ data: udpFrame() }).retval, 2n); // key 9 absent: XDP_PASS from the flags
+      assert.equal(c.program('y').run({ data: udpFrame() }).r0!, 2n); // key 9 absent: XDP_PASS from the flags
       const z = c.program('z').run({ data: udpFrame() });
-      assert.equal(z.retval, 4n);
+      assert.equal(z.r0!, 4n);
       assert.deepEqual(z.redirect, { kind: 'map', map: 'ports', key: 1, flags: 2 });
     });
   });
