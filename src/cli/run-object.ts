@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadCollection } from '../collection-node.js';
 import { InputError } from '../errors.js';
 import { formatMap } from './format-map.js';
+import { applyAssignments } from './set-variables.js';
 import type { BackendKind, Collection, LoadedProgram } from '../object/collection.js';
 import { loadObjectSpec } from '../object/load.js';
 import { readCaptureFile } from '../pcap/node-file.js';
@@ -19,6 +20,8 @@ export interface RunObjectOptions {
   json?: boolean;
   pktType?: string;
   hist?: string;
+  /** NAME=VALUE global variables set before loading. */
+  set?: string[];
   /** Where to run: the interpreter, the JIT or the kernel (BPF_PROG_TEST_RUN). */
   backend: BackendKind;
 }
@@ -44,6 +47,7 @@ export function isElfFile(path: string): boolean {
  */
 export async function runObject(file: string, opts: RunObjectOptions, out: (s: string) => void): Promise<number> {
   const spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { name: file });
+  applyAssignments(spec, opts.set);
   let collection: Collection;
   try {
     collection = await loadCollection(spec, { backend: opts.backend, tracepointFormats: tracefsFormats });

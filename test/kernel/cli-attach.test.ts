@@ -91,6 +91,51 @@ describe('tsbpf attach', { skip: skip ?? false }, () => {
     }
   });
 
+  test('--set fills .rodata before loading and --record-type decodes ring and perf buffer records', async () => {
+    // A child that makes `calls` getppid() syscalls once told to (node's process.ppid is not cached).
+    const child = spawn(
+      process.execPath,
+      ['-e', "process.stdin.once('data', () => { for (let i = 0; i < 5; i++) process.ppid; process.exit(0); })"],
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
+    const pid = child.pid!;
+    const run = startAttach([
+      'test/fixtures/kernel/getppid_events.bpf.o',
+      '--set',
+      `target_pid=${pid}`,
+      'magic=0x7e57',
+      '--record-type',
+      'ppid_event',
+      '--duration',
+      '3',
+    ]);
+    try {
+      await run.waitForLine(/^attached on_getppid to tracepoint\/syscalls\/sys_enter_getppid$/m, 20_000);
+      child.stdin!.end('go');
+      const { code } = await run.exited;
+      assert.equal(code, 0, run.stderr());
+      const records = (prefix: RegExp) =>
+        run
+          .stdout()
+          .split('\n')
+          .filter((line) => prefix.test(line))
+          .map((line) => JSON.parse(line.replace(prefix, '')) as { seq: number; pid: number; magic: number })
+          .sort((a, b) => a.seq - b.seq);
+      const expected = [0, 1, 2, 3, 4].map((seq) => ({ seq, pid, magic: 0x7e57 }));
+      assert.deepEqual(records(/^ring_events: /), expected);
+      assert.deepEqual(records(/^perf_events: cpu \d+: /), expected);
+      assert.match(run.stdout(), /^ {2}seq = 5$/m);
+    } finally {
+      run.child.kill('SIGKILL');
+      child.kill('SIGKILL');
+    }
+    const noType = tsbpf('attach', 'test/fixtures/kernel/getppid_events.bpf.o', '--record-type', 'nosuch');
+    assert.ok(isOneLineInputError(noType), noType.stderr);
+    assert.match(noType.stderr, /--record-type nosuch: .* has no struct, union or typedef of that name/);
+    const badSet = tsbpf('attach', 'test/fixtures/kernel/getppid_events.bpf.o', '--set', 'magic=abcdefgh');
+    assert.ok(isOneLineInputError(badSet), badSet.stderr);
+  });
+
   describe('--interface', { skip: netnsSkip ?? false }, () => {
     let ns: VethNamespace;
     before(() => {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { register as registerRun } from '../../src/cli/commands/run.js';
@@ -32,6 +35,7 @@ async function run(...args: string[]): Promise<{ out: string; code: number }> {
 
 const SOCKEX = 'test/fixtures/objects/sockex.bpf.o';
 const PCAP = '../shared/pcaps/vrrp.pcap';
+const GLOBALS = 'test/fixtures/objects/globals.bpf.o';
 
 describe('tsbpf run FILE.o', () => {
   it('--pcap --json: verdict counts and maps decoded with BTF', async () => {
@@ -52,6 +56,26 @@ describe('tsbpf run FILE.o', () => {
     const lines = out.split('\n');
     assert.match(lines[0]!, /^retval 0: \d+$/);
     assert.equal(lines[1], 'my_map:');
+  });
+  it('--set fills globals (.rodata too) before loading; retval is the low 32 bits of r0, as the kernel reports', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-run-'));
+    try {
+      const ctx = join(dir, 'ctx.bin');
+      writeFileSync(ctx, Uint8Array.of(1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)); // struct input { a, b, c }
+      for (const backend of ['vm', 'jit']) {
+        const args = [GLOBALS, '--section', 'tweak', '--ctx', ctx, '--backend', backend, '--json'];
+        const { out } = await run(...args, '--set', 'scale=10', 'counter=-7');
+        const json = JSON.parse(out);
+        // a * scale + counter + custom_value + b * b in 64-bit registers: 2^32 + 4393, returned as int
+        assert.equal(json.retval, `0x${(1 * 10 - 7 + 0x1122 + 4).toString(16)}`, backend);
+        assert.equal(json.maps['.data'][0].value.counter, -7);
+        assert.equal(json.maps['.data'][0].value.hidden_state, 6);
+      }
+      await assert.rejects(() => run(GLOBALS, '--section', 'tweak', '--ctx', ctx, '--set', 'scale'), /NAME=VALUE/);
+      await assert.rejects(() => run(GLOBALS, '--section', 'tweak', '--set', 'nope=1'), /'nope': no such global/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('a bad --pkt-type is an input error', async () => {
     await assert.rejects(() => run(SOCKEX, '--pcap', PCAP, '--pkt-type', 'sideways'), /--pkt-type: expected host/);

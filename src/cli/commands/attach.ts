@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { formatMap } from '../format-map.js';
+import { recordDecoder } from '../record-decoder.js';
+import { applyAssignments } from '../set-variables.js';
 import type { AttachOptions } from '../../kernel/auto-attach.js';
 import { MapType } from '../../kernel/constants.js';
 import type { KernelCollection } from '../../kernel/kernel-collection.js';
@@ -17,6 +19,8 @@ interface CliAttachOptions {
   cgroup?: string;
   pid?: string;
   frequency?: string;
+  set?: string[];
+  recordType?: string;
 }
 
 function positiveInteger(flag: string, text: string | undefined): number | undefined {
@@ -99,10 +103,14 @@ export function register(program: Command): void {
     .option('--target <target>', "replaces the section's target: FUNCTION, CATEGORY/NAME, BINARY:SYMBOL, ...")
     .option('--pid <pid>', 'uprobes: only this process')
     .option('--frequency <hz>', 'perf_event programs: samples per second per CPU')
+    .option('--set <name=value...>', 'set global variables (.rodata constants too) before loading')
+    .option('--record-type <struct>', 'decode ring and perf buffer records as this BTF struct (default: bytes)')
     .action(async (file: string, options: CliAttachOptions) => {
       const durationMs = parseDuration(options.duration);
       const target = attachTarget(options);
       const spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { name: file });
+      applyAssignments(spec, options.set);
+      const decodeRecord = recordDecoder(spec, options.recordType);
       const wanted = options.section;
       if (wanted) {
         const known = new Set(spec.programs.flatMap((p) => [p.name, p.section]));
@@ -125,7 +133,7 @@ export function register(program: Command): void {
             stops.push(() => reader.close());
             streams.push(
               (async () => {
-                for await (const record of reader) out(`${map.name}: ${json(map.decodeValue(record))}`);
+                for await (const record of reader) out(`${map.name}: ${json(decodeRecord(record))}`);
               })(),
             );
           } else if (map.spec.type === MapType.PERF_EVENT_ARRAY) {
@@ -135,7 +143,7 @@ export function register(program: Command): void {
               (async () => {
                 for await (const record of reader) {
                   if (record.lost) out(`${map.name}: cpu ${record.cpu}: lost ${record.lost} records`);
-                  else out(`${map.name}: cpu ${record.cpu}: ${json(Array.from(record.data))}`);
+                  else out(`${map.name}: cpu ${record.cpu}: ${json(decodeRecord(record.data))}`);
                 }
               })(),
             );

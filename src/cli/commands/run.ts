@@ -15,6 +15,7 @@ interface RunOptions {
   ctx?: string;
   pktType?: string;
   hist?: string;
+  set?: string[];
   mem?: string;
   memFile?: string;
   repeat: string;
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option('--ctx <file>', 'object: context bytes (pt_regs, a tracepoint record, __sk_buff fields...)')
     .option('--pkt-type <type>', 'object, --pcap: the skb pkt_type of socket filter packets (host, outgoing...)')
     .option('--hist <unit>', 'object: print maps as log2 histograms with this value name')
+    .option('--set <name=value...>', 'object: set global variables (.rodata constants too) before loading')
     .option('--mem <hex>', 'input memory as hex bytes')
     .option('--mem-file <file>', 'input memory from a file')
     .option('--repeat <n>', 'run N times and report the mean duration', '1')
