@@ -93,6 +93,23 @@ export const ProgAttachAttr = {
   replaceBpfFd: 16,
 } as const;
 
+/**
+ * BPF_PROG_QUERY. `progCnt` is in/out (room given, programs attached); `progAttachFlags` (5.19+) and the link
+ * fields (6.6+) are output arrays; `revision` (6.6+) changes with every attach or detach on the target.
+ */
+export const ProgQueryAttr = {
+  targetFd: 0,
+  attachType: 4,
+  queryFlags: 8,
+  attachFlags: 12,
+  progIds: 16,
+  progCnt: 24,
+  progAttachFlags: 32,
+  linkIds: 40,
+  linkAttachFlags: 48,
+  revision: 56,
+} as const;
+
 /** BPF_PROG_TEST_RUN */
 export const TestRunAttr = {
   progFd: 0,

@@ -17,6 +17,7 @@ import {
   ObjAttr,
   ProgAttachAttr,
   ProgLoadAttr,
+  ProgQueryAttr,
   putName,
   putPtr,
   putU32,
@@ -482,6 +483,71 @@ export function progDetach(options: { targetFd: number; progFd?: number; attachT
   putU32(attr, p.attachBpfFd, options.progFd ?? 0);
   putU32(attr, p.attachType, options.attachType);
   bpfCall(BpfCmd.PROG_DETACH, attr);
+}
+
+/** BPF_F_QUERY_EFFECTIVE: for cgroups, the programs that run (inherited from ancestors too), not just attached here. */
+export const QUERY_EFFECTIVE = 1;
+
+export interface ProgQueryOptions {
+  /** The cgroup (or netns, or other target) fd; an ifindex for tcx/netkit. */
+  targetFd: number;
+  attachType: number;
+  /** QUERY_EFFECTIVE or 0. */
+  queryFlags?: number;
+}
+
+export interface ProgQueryResult {
+  /** The target's attach flags (BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI) for this attach type. */
+  attachFlags: number;
+  /** Ids of the attached programs, in the order they run. */
+  progIds: number[];
+  /** Per-program attach flags (kernels since 5.19; empty for effective queries, where the kernel refuses them). */
+  progAttachFlags: number[];
+  /** Bumped by every attach and detach on the target (kernels since 6.6; 0 before and where unsupported). */
+  revision: bigint;
+}
+
+/** Room for program ids in the first BPF_PROG_QUERY attempt; a longer list retries with the count the kernel gave. */
+const QUERY_ROOM = 64;
+
+/** BPF_PROG_QUERY: which programs a target (cgroup, netns...) runs for `attachType`. */
+export function progQuery(options: ProgQueryOptions): ProgQueryResult {
+  const effective = ((options.queryFlags ?? 0) & QUERY_EFFECTIVE) !== 0;
+  let room = QUERY_ROOM;
+  for (;;) {
+    const result = withArena((arena) => {
+      const attr = beginAttr();
+      const q = ProgQueryAttr;
+      const ids = arena.reserve(room * 4);
+      const flags = effective ? undefined : arena.reserve(room * 4);
+      putU32(attr, q.targetFd, options.targetFd);
+      putU32(attr, q.attachType, options.attachType);
+      putU32(attr, q.queryFlags, options.queryFlags ?? 0);
+      putPtr(attr, q.progIds, ids.address);
+      putU32(attr, q.progCnt, room);
+      putPtr(attr, q.progAttachFlags, flags?.address ?? 0);
+      let full = false;
+      try {
+        bpfCall(BpfCmd.PROG_QUERY, attr);
+      } catch (error) {
+        // ENOSPC: more programs than room; prog_cnt now holds how many there are.
+        if (!isKernelError(error, 'ENOSPC')) throw error;
+        full = true;
+      }
+      const count = attr.view.getUint32(q.progCnt, true);
+      if (full) return count;
+      const read = (buffer: { view: DataView } | undefined) =>
+        buffer ? Array.from({ length: count }, (_, i) => buffer.view.getUint32(i * 4, true)) : [];
+      return {
+        attachFlags: attr.view.getUint32(q.attachFlags, true),
+        progIds: read(ids),
+        progAttachFlags: read(flags),
+        revision: attr.view.getBigUint64(q.revision, true),
+      };
+    });
+    if (typeof result !== 'number') return result;
+    room = Math.max(result, room * 2);
+  }
 }
 
 export type ObjectKind = 'prog' | 'map' | 'btf' | 'link';

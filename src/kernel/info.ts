@@ -4,7 +4,7 @@
  * of the two sizes), so older kernels simply leave newer fields at zero.
  */
 import { beginAttr, bpfCall, InfoAttr, putPtr, putU32 } from './attr.js';
-import { BpfCmd } from './constants.js';
+import { BpfCmd, LinkType } from './constants.js';
 import { type NativeBuffer, withArena } from './native.js';
 import { readCString } from './verifier-log.js';
 
@@ -55,6 +55,17 @@ export interface LinkInfo {
   type: number;
   id: number;
   progId: number;
+  /** The attach type, for the link types that report one (cgroup, netns, tracing). */
+  attachType?: number;
+  /** Cgroup links: the cgroup's id (its inode number in cgroupfs); 0 once the link is detached. */
+  cgroupId?: bigint;
+  /** XDP links: the interface index; 0 once the link is detached (or its interface is gone). */
+  ifindex?: number;
+  /** Netns links: the namespace's inode number; 0 once detached. */
+  netnsIno?: number;
+  /** Tracing links: the BTF object (or, for freplace, program) id and the BTF type id attached to. */
+  targetObjId?: number;
+  targetBtfId?: number;
 }
 
 const PROG_INFO_SIZE = 232;
@@ -166,6 +177,25 @@ export function linkInfo(fd: number): LinkInfo {
     const info = arena.reserve(LINK_INFO_SIZE);
     getInfo(fd, info);
     const v = info.view;
-    return { type: v.getUint32(0, true), id: v.getUint32(4, true), progId: v.getUint32(8, true) };
+    const type = v.getUint32(0, true);
+    const base: LinkInfo = { type, id: v.getUint32(4, true), progId: v.getUint32(8, true) };
+    // The per-type union starts at byte 16 (struct bpf_link_info is 8-byte aligned).
+    switch (type) {
+      case LinkType.TRACING:
+        return {
+          ...base,
+          attachType: v.getUint32(16, true),
+          targetObjId: v.getUint32(20, true),
+          targetBtfId: v.getUint32(24, true),
+        };
+      case LinkType.CGROUP:
+        return { ...base, cgroupId: v.getBigUint64(16, true), attachType: v.getUint32(24, true) };
+      case LinkType.NETNS:
+        return { ...base, netnsIno: v.getUint32(16, true), attachType: v.getUint32(20, true) };
+      case LinkType.XDP:
+        return { ...base, ifindex: v.getUint32(16, true) };
+      default:
+        return base;
+    }
   });
 }

@@ -5,8 +5,10 @@
  * kernel anyway, but legacy tracefs probes and PROG_ATTACH attachments outlive the process unless removed.
  */
 import type { Link } from '../object/collection.js';
+import { linkDetach } from './bpf.js';
 import type { Fd } from './fd.js';
-import { linkInfo } from './info.js';
+import { type LinkInfo, linkInfo } from './info.js';
+import { AttachTargetError } from './tracefs.js';
 
 const open = new Set<KernelLink>();
 let exitHookInstalled = false;
@@ -50,6 +52,24 @@ export class KernelLink implements Link {
   /** The kernel's id of the BPF link, when the attachment is a BPF link. */
   id(): number | undefined {
     return this.linkFd && !this.linkFd.closed ? linkInfo(this.linkFd.fd).id : undefined;
+  }
+
+  /** What the kernel reports about the BPF link (target, program id), or undefined when it is not a BPF link. */
+  info(): LinkInfo | undefined {
+    return this.linkFd && !this.linkFd.closed ? linkInfo(this.linkFd.fd) : undefined;
+  }
+
+  /**
+   * Detaches the program from its target while the link stays open (BPF_LINK_DETACH, libbpf's bpf_link__detach):
+   * the program stops running there, the link turns defunct (info() still answers, with the target cleared) and
+   * close() later just releases it. Only BPF links can do this; other attachments detach by close().
+   */
+  detach(): void {
+    if (this.closed) throw new AttachTargetError(`${this.target}: the link is closed`);
+    if (!this.linkFd) {
+      throw new AttachTargetError(`${this.target}: not a BPF link, so it cannot be detached apart from close()`);
+    }
+    linkDetach(this.linkFd.fd);
   }
 
   /** Detaches. Idempotent; every release step runs even if one throws (the first error is rethrown). */

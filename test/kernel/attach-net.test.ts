@@ -25,7 +25,7 @@ import {
   type VethNamespace,
   vethNamespaceUnavailable,
 } from './netns.js';
-import { bpfUnavailable, openFds, readU64, u32 } from './support.js';
+import { bpfUnavailable, expectNothingLeftBehind, readU64, u32 } from './support.js';
 
 const skip = bpfUnavailable();
 if (skip) console.log(`# skipping kernel networking attach tests: ${skip}`);
@@ -319,15 +319,7 @@ server.listen(0, '127.0.0.1', async () => {
 `;
 
 describe('networking attachments in the kernel', { skip: skip ?? false }, () => {
-  let fdsBefore: string[];
-  before(() => {
-    loadCollection(fixtureSpec('kernel/xdp_count.bpf.o')).close();
-    fdsBefore = openFds();
-  });
-  after(() => {
-    assert.equal(openLinkCount(), 0, 'every link is closed');
-    assert.deepEqual(openFds(), fdsBefore, 'every fd opened by the tests is closed');
-  });
+  expectNothingLeftBehind(() => loadCollection(fixtureSpec('kernel/xdp_count.bpf.o')).close());
 
   describe('XDP on a veth', { skip: netnsSkip ?? false }, () => {
     let ns: VethNamespace;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { rmSync, writeFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { stmt } from '../../src/cbpf/insn.js';
 import { attachClassicFilter } from '../../src/kernel/attach-net.js';
 import { probePmu } from '../../src/kernel/attach-probe.js';
@@ -10,7 +10,7 @@ import { type KernelLink, openLinkCount } from '../../src/kernel/link.js';
 import { loadCollection } from '../../src/kernel/load-collection.js';
 import { setVariable } from '../../src/object/variables.js';
 import { cString, fixtureSpec, waitFor } from './fixtures.js';
-import { bpfUnavailable, openFds, readU64 } from './support.js';
+import { bpfUnavailable, expectNothingLeftBehind, readU64 } from './support.js';
 
 const skip = bpfUnavailable();
 if (skip) console.log(`# skipping kernel attach tests: ${skip}`);
@@ -36,15 +36,7 @@ function exited(child: ReturnType<typeof spawn>): Promise<void> {
 }
 
 describe('attaching programs in the kernel', { skip: skip ?? false }, () => {
-  let fdsBefore: string[];
-  before(() => {
-    loadCollection(fixtureSpec('kernel/sockcount.bpf.o')).close();
-    fdsBefore = openFds();
-  });
-  after(() => {
-    assert.equal(openLinkCount(), 0, 'every link is closed');
-    assert.deepEqual(openFds(), fdsBefore, 'every fd opened by the tests is closed');
-  });
+  expectNothingLeftBehind(() => loadCollection(fixtureSpec('kernel/sockcount.bpf.o')).close());
 
   test('an execve tracepoint reports the comm and file name of a process we start', async () => {
     const collection = loadCollection(fixtureSpec('kernel/execve.bpf.o'));

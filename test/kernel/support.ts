@@ -1,7 +1,10 @@
 /** Shared test support: whether bpf() is usable here, and an fd-leak check over /proc/self/fd. */
+import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { mapCreate } from '../../src/kernel/bpf.js';
 import { MapType } from '../../src/kernel/constants.js';
+import { openLinkCount } from '../../src/kernel/link.js';
 import { syscallsAvailable } from '../../src/kernel/syscall.js';
 
 let reason: string | null | undefined;
@@ -40,4 +43,21 @@ export function u64(value: bigint): Uint8Array {
 
 export function readU64(bytes: Uint8Array, offset = 0): bigint {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset, true);
+}
+
+/**
+ * Registers hooks on the current suite that prove it leaves nothing behind: `warmUp` runs first (loading an object
+ * once opens the process-wide descriptors that stay, such as vmlinux BTF and koffi's), then the open fds are
+ * counted; after the suite every link must be closed and the same fds open.
+ */
+export function expectNothingLeftBehind(warmUp: () => void): void {
+  let fdsBefore: string[] = [];
+  before(() => {
+    warmUp();
+    fdsBefore = openFds();
+  });
+  after(() => {
+    assert.equal(openLinkCount(), 0, 'every link is closed');
+    assert.deepEqual(openFds(), fdsBefore, 'every fd opened by the tests is closed');
+  });
 }
