@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadCollection } from '../collection-node.js';
 import { InputError } from '../errors.js';
 import { formatMap } from './format-map.js';
+import { kernelFailure } from './kernel-failure.js';
 import { applyAssignments } from './set-variables.js';
 import type { BackendKind, Collection, LoadedProgram } from '../object/collection.js';
 import { loadObjectSpec } from '../object/load.js';
@@ -70,9 +71,7 @@ export async function runObject(file: string, opts: RunObjectOptions, out: (s: s
 
 /** An error of the kernel backend (a refused load or test run), not bad input or a bug of ours. */
 async function isKernelFailure(err: unknown, backend: BackendKind): Promise<boolean> {
-  if (backend !== 'kernel' || err instanceof InputError) return false;
-  const { KernelError, CollectionLoadError } = await import('../kernel/index.js');
-  return err instanceof KernelError || err instanceof CollectionLoadError;
+  return backend === 'kernel' && (await kernelFailure(err)) !== undefined;
 }
 
 async function runLoaded(

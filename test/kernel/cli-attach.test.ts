@@ -91,6 +91,25 @@ describe('tsbpf attach', { skip: skip ?? false }, () => {
     }
   });
 
+  test('a program the kernel refuses: exit 1, one line naming the kernel and its reason; --verifier-log adds the log', () => {
+    const rejected = 'test/fixtures/kernel/rejected.bpf.o';
+    const r = tsbpf('attach', rejected, '--duration', '1');
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^tsbpf: test\/fixtures\/kernel\/rejected\.bpf\.o: kernel: program "unchecked" .*EACCES/);
+    assert.match(lines[0]!, /R0 invalid mem access 'map_value_or_null'.*--verifier-log/);
+    // tsbpf's own verifier gives the same reason without the kernel
+    const verify = tsbpf('verify', rejected);
+    assert.equal(verify.code, 1);
+    assert.match(verify.stdout, /kernel: R0 invalid mem access 'map_value_or_null'/);
+    const withLog = tsbpf('attach', rejected, '--verifier-log', '--duration', '1');
+    assert.equal(withLog.code, 1);
+    assert.match(withLog.stderr, /call bpf_map_lookup_elem#1/);
+    assert.match(withLog.stderr, /\ntsbpf: .*kernel: .*map_value_or_null'[^\n]*\n$/);
+  });
+
   test('--set fills .rodata before loading and --record-type decodes ring and perf buffer records', async () => {
     // A child that makes `calls` getppid() syscalls once told to (node's process.ppid is not cached).
     const child = spawn(

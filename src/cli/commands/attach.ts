@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { formatMap } from '../format-map.js';
-import { recordDecoder } from '../record-decoder.js';
+import { kernelFailure } from '../kernel-failure.js';
+import { type RecordDecoder, recordDecoder } from '../record-decoder.js';
 import { applyAssignments } from '../set-variables.js';
 import type { AttachOptions } from '../../kernel/auto-attach.js';
 import { MapType } from '../../kernel/constants.js';
@@ -10,6 +11,7 @@ import type { KernelCollection } from '../../kernel/kernel-collection.js';
 import { loadCollection } from '../../kernel/load-collection.js';
 import type { DecodedValue } from '../../object/collection.js';
 import { loadObjectSpec } from '../../object/load.js';
+import type { ObjectSpec } from '../../object/types.js';
 
 interface CliAttachOptions {
   section?: string[];
@@ -21,6 +23,7 @@ interface CliAttachOptions {
   frequency?: string;
   set?: string[];
   recordType?: string;
+  verifierLog?: boolean;
 }
 
 function positiveInteger(flag: string, text: string | undefined): number | undefined {
@@ -105,6 +108,7 @@ export function register(program: Command): void {
     .option('--frequency <hz>', 'perf_event programs: samples per second per CPU')
     .option('--set <name=value...>', 'set global variables (.rodata constants too) before loading')
     .option('--record-type <struct>', 'decode ring and perf buffer records as this BTF struct (default: bytes)')
+    .option('--verifier-log', "print the verifier's log when the kernel refuses a program")
     .action(async (file: string, options: CliAttachOptions) => {
       const durationMs = parseDuration(options.duration);
       const target = attachTarget(options);
@@ -117,54 +121,74 @@ export function register(program: Command): void {
         const unknown = wanted.filter((w) => !known.has(w));
         if (unknown.length > 0) throw new InputError(`${file}: no program or section named ${unknown.join(', ')}`);
       }
-      const collection = loadCollection(spec, { programs: wanted });
-      const out = (line: string) => process.stdout.write(`${line}\n`);
-      const stops: (() => void)[] = [];
       try {
-        for (const warning of collection.warnings) process.stderr.write(`tsbpf: warning: ${warning}\n`);
-        for (const prog of collection.programs.values()) {
-          const link = prog.attach(target);
-          out(`attached ${prog.name} to ${link.target}`);
-        }
-        const streams: Promise<void>[] = [];
-        for (const map of collection.maps.values()) {
-          if (map.spec.type === MapType.RINGBUF) {
-            const reader = collection.ringBuffer(map.name);
-            stops.push(() => reader.close());
-            streams.push(
-              (async () => {
-                for await (const record of reader) out(`${map.name}: ${json(decodeRecord(record))}`);
-              })(),
-            );
-          } else if (map.spec.type === MapType.PERF_EVENT_ARRAY) {
-            const reader = collection.perfBuffer(map.name);
-            stops.push(() => reader.close());
-            streams.push(
-              (async () => {
-                for await (const record of reader) {
-                  if (record.lost) out(`${map.name}: cpu ${record.cpu}: lost ${record.lost} records`);
-                  else out(`${map.name}: cpu ${record.cpu}: ${json(decodeRecord(record.data))}`);
-                }
-              })(),
-            );
-          }
-        }
-        if (spec.programs.some((p) => p.instructions.some((i) => i.opcode === 0x85 && i.src === 0 && i.imm === 6))) {
-          const pipe = collection.tracePipe();
-          stops.push(() => pipe.close());
-          streams.push(
-            (async () => {
-              for await (const line of pipe) out(line);
-            })(),
-          );
-        }
-        await untilStopped(durationMs);
-        for (const stop of stops) stop();
-        await Promise.all(streams);
-        printMaps(collection, out);
-      } finally {
-        for (const stop of stops) stop();
-        collection.close();
+        await attachAndStream(spec, options, { target, decodeRecord, durationMs });
+      } catch (err) {
+        const failure = await kernelFailure(err);
+        if (!failure) throw err;
+        if (failure.log && options.verifierLog) process.stderr.write(`${failure.log.trimEnd()}\n`);
+        const hint = failure.log && !options.verifierLog ? ' (--verifier-log prints the kernel\'s log)' : '';
+        process.stderr.write(`tsbpf: ${file}: kernel: ${failure.message}${hint}\n`);
+        process.exitCode = 1;
       }
     });
+}
+
+/** Loads, attaches, streams until stopped, prints the maps; detaches everything whatever happens. */
+async function attachAndStream(
+  spec: ObjectSpec,
+  options: CliAttachOptions,
+  how: { target: AttachOptions; decodeRecord: RecordDecoder; durationMs: number | undefined },
+): Promise<void> {
+  const { target, decodeRecord, durationMs } = how;
+  const wanted = options.section;
+  const collection = loadCollection(spec, { programs: wanted });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const stops: (() => void)[] = [];
+  try {
+    for (const warning of collection.warnings) process.stderr.write(`tsbpf: warning: ${warning}\n`);
+    for (const prog of collection.programs.values()) {
+      const link = prog.attach(target);
+      out(`attached ${prog.name} to ${link.target}`);
+    }
+    const streams: Promise<void>[] = [];
+    for (const map of collection.maps.values()) {
+      if (map.spec.type === MapType.RINGBUF) {
+        const reader = collection.ringBuffer(map.name);
+        stops.push(() => reader.close());
+        streams.push(
+          (async () => {
+            for await (const record of reader) out(`${map.name}: ${json(decodeRecord(record))}`);
+          })(),
+        );
+      } else if (map.spec.type === MapType.PERF_EVENT_ARRAY) {
+        const reader = collection.perfBuffer(map.name);
+        stops.push(() => reader.close());
+        streams.push(
+          (async () => {
+            for await (const record of reader) {
+              if (record.lost) out(`${map.name}: cpu ${record.cpu}: lost ${record.lost} records`);
+              else out(`${map.name}: cpu ${record.cpu}: ${json(decodeRecord(record.data))}`);
+            }
+          })(),
+        );
+      }
+    }
+    if (spec.programs.some((p) => p.instructions.some((i) => i.opcode === 0x85 && i.src === 0 && i.imm === 6))) {
+      const pipe = collection.tracePipe();
+      stops.push(() => pipe.close());
+      streams.push(
+        (async () => {
+          for await (const line of pipe) out(line);
+        })(),
+      );
+    }
+    await untilStopped(durationMs);
+    for (const stop of stops) stop();
+    await Promise.all(streams);
+    printMaps(collection, out);
+  } finally {
+    for (const stop of stops) stop();
+    collection.close();
+  }
 }
