@@ -4,7 +4,8 @@
  *
  * Variants: KernelMap.lookupInto (allocation-free: prebuilt attr, key copied into native memory, value copied
  * out), KernelMap.lookup (allocates the result), and the generic bpf.ts mapLookupElem (fresh native memory per
- * call) to show what the preallocated path buys.
+ * call) to show what the preallocated path buys, and the bare koffi syscall() on the same attr: the ceiling of any
+ * design that makes one FFI call per lookup.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mapLookupElem } from '../src/kernel/bpf.js';
+import { MapElemAttr } from '../src/kernel/attr.js';
+import { BpfCmd } from '../src/kernel/constants.js';
 import { KernelMap } from '../src/kernel/map.js';
+import { sysBpf } from '../src/kernel/syscall.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 
@@ -63,6 +67,14 @@ export function main(): void {
         'KernelMap.lookup',
         rate(N, () => {
           for (let i = 0; i < N; i++) map.lookup(key);
+        }),
+      );
+      // the ceiling of any FFI-per-lookup design: the bare koffi syscall() on a prebuilt attr, nothing else
+      const attr = map.lookupAttrAddress();
+      keep(
+        'bare koffi syscall()',
+        rate(N, () => {
+          for (let i = 0; i < N; i++) sysBpf(BpfCmd.MAP_LOOKUP_ELEM, attr, MapElemAttr.size);
         }),
       );
       keep(

@@ -146,6 +146,15 @@ export class KernelMap {
     return PER_CPU_TYPES.has(this.type);
   }
 
+  /**
+   * Address of the prebuilt BPF_MAP_LOOKUP_ELEM attr (map fd, key and value pointers into this map's native block),
+   * valid until close(); after a lookup the value bytes sit at the attr's value pointer. For benchmarks and callers
+   * that issue the syscall themselves.
+   */
+  lookupAttrAddress(): number {
+    return this.block.address;
+  }
+
   /** The value under `key`, or undefined. Queue/stack maps (key size 0): the head, without removing it. */
   lookup(key?: Uint8Array, flags = 0): Uint8Array | undefined {
     const out = new Uint8Array(this.valueStride);
