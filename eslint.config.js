@@ -18,6 +18,11 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.{js,mjs}', 'bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly', setTimeout: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly', setTimeout: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', Buffer: 'readonly', URLSearchParams: 'readonly' } },
+  },
+  {
+    // runs in a browser page, not in Node
+    files: ['scripts/browser/**/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly', location: 'readonly', document: 'readonly', navigator: 'readonly', URLSearchParams: 'readonly' } },
   },
 );
