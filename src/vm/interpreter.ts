@@ -55,6 +55,35 @@ export interface RunResult {
 const READ_MASK = SHADOW_READ | SHADOW_WRITE;
 
 /**
+ * execute()'s switch spells predecode's derived codes as number literals (`case 0x104: // CODE.SDIV64_K`). V8 builds
+ * a jump table only from the literal labels before the first non-literal one, and only if their range is at most
+ * about 3 times the number of cases; every other label is compared in sequence. With `case CODE.X:` labels (or a
+ * `case 0xffff:`) dispatch cost grew with an opcode's position in the switch: a jump or a call went through a hundred
+ * comparisons. test/vm/interpreter-dispatch.test.ts keeps the labels literal; this assignment stops compiling if
+ * predecode.ts renumbers a code.
+ */
+const _LITERAL_CODES: {
+  SDIV32_K: 0x100;
+  SDIV32_X: 0x101;
+  SMOD32_K: 0x102;
+  SMOD32_X: 0x103;
+  SDIV64_K: 0x104;
+  SDIV64_X: 0x105;
+  SMOD64_K: 0x106;
+  SMOD64_X: 0x107;
+  MOVSX32: 0x108;
+  MOVSX64: 0x109;
+  LE: 0x10a;
+  BE: 0x10b;
+  BSWAP: 0x10c;
+  ATOMIC32: 0x10d;
+  ATOMIC64: 0x10e;
+  CALL_HELPER: 0x10f;
+  CALL_LOCAL: 0x110;
+  CALL_KFUNC: 0x111;
+} = CODE;
+
+/**
  * The eBPF interpreter. One instance runs one program in one address space; it owns a stack region (8 frames of
  * 512 bytes) and a register file in host-only memory, where helpers read their arguments.
  */
@@ -66,9 +95,15 @@ export class Interpreter {
   private regs: Int32Array;
   private readonly helperCall: HelperCall;
   private pc = 0;
-  /** Saved caller state of local calls: 10 words a frame. */
+  /**
+   * Saved caller state of local calls, preallocated so a call allocates nothing: 10 words a frame, the return pc
+   * (complemented, ~pc, when the caller is in framePrograms) then r6..r9 and r10's low half.
+   */
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * 10);
-  /** The program each saved frame returns into (differs from the running one after a tail call in a subprogram). */
+  /**
+   * The program a frame returns into, written only when that is not the program its execute() entered (a tail call
+   * in a subprogram switched programs): most calls store no object reference.
+   */
   private readonly framePrograms: Predecoded[] = new Array(MAX_CALL_FRAMES);
   /** The program executing now: `program`, or the target of the last tail call (for fault reports). */
   active: Predecoded;
@@ -112,11 +147,8 @@ export class Interpreter {
   }
 
   run(options: RunOptions = {}): RunResult {
-    const space = this.space;
-    space.refresh();
-    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
-    const R = this.regs;
-    R.fill(0);
+    const R = this.syncViews();
+    for (let i = 0; i < 22; i++) R[i] = 0;
     setArgs(R, options.args ?? []);
     R[20] = this.frameTop;
     R[21] = 0;
@@ -152,9 +184,7 @@ export class Interpreter {
     if (this.depth >= MAX_CALL_FRAMES - 1) {
       throw new VmFault('call-depth', this.pc, `more than ${MAX_CALL_FRAMES} nested calls (callback)`);
     }
-    const space = this.space;
-    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
-    const saved = this.regs.slice(2, 22);
+    const saved = this.syncViews().slice(2, 22);
     const savedPc = this.pc;
     const savedDepth = this.depth;
     const savedActive = this.active;
@@ -165,7 +195,7 @@ export class Interpreter {
     R[21] = 0;
     this.active = target.program;
     this.execute(target.program, target.pc, savedDepth + 1);
-    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+    this.syncViews();
     const r0 = toBig(this.regs[0]!, this.regs[1]!);
     this.regs.set(saved, 2);
     this.pc = savedPc;
@@ -175,12 +205,26 @@ export class Interpreter {
   }
 
   /**
+   * Makes the address space's byte views and the register file view current (the memory may have grown since the
+   * last run, or inside a helper) and returns the register file. Growing a WebAssembly.Memory detaches its old
+   * buffer, and a view of a detached buffer has length 0: testing that is free, where comparing with `memory.buffer`
+   * is a call into the engine that cost as much as a short program's run (the memory is never empty: the shadow map
+   * comes first).
+   */
+  private syncViews(): Int32Array {
+    const space = this.space;
+    if (space.u8.length === 0) space.refresh();
+    if (this.regs.length === 0) this.regs = new Int32Array(space.u8.buffer, this.registers, 22);
+    return this.regs;
+  }
+
+  /**
    * Runs `program` from `startPc` until the function entered at `baseDepth` exits (r0 in the register file).
-   * Returns true when a legacy packet load out of bounds ended the whole program.
+   * Returns true when a legacy packet load out of bounds ended the whole program. The caller has called
+   * syncViews() (run() and invoke() do).
    */
   private execute(program: Predecoded, startPc: number, baseDepth: number): boolean {
     const space = this.space;
-    if (this.regs.buffer !== space.memory.buffer) this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
     let R = this.regs;
     let u8 = space.u8;
     let dv = space.view;
@@ -190,6 +234,7 @@ export class Interpreter {
     const packet = this.packet;
     const frames = this.frames;
     const framePrograms = this.framePrograms;
+    const entry = program;
     let depth = baseDepth;
     let remaining = this.remaining;
     let pc = startPc;
@@ -397,7 +442,7 @@ export class Interpreter {
           }
           break;
         }
-        case CODE.SDIV64_K:
+        case 0x104: // CODE.SDIV64_K
           if (k === 0) {
             R[d] = 0;
             R[d + 1] = 0;
@@ -407,7 +452,7 @@ export class Interpreter {
             R[d + 1] = out.hi;
           }
           break;
-        case CODE.SDIV64_X:
+        case 0x105: // CODE.SDIV64_X
           if (R[s] === 0 && R[s + 1] === 0) {
             R[d] = 0;
             R[d + 1] = 0;
@@ -417,21 +462,21 @@ export class Interpreter {
             R[d + 1] = out.hi;
           }
           break;
-        case CODE.SMOD64_K:
+        case 0x106: // CODE.SMOD64_K
           if (k !== 0) {
             divmods64(R[d]!, R[d + 1]!, k, k >> 31, true);
             R[d] = out.lo;
             R[d + 1] = out.hi;
           }
           break;
-        case CODE.SMOD64_X:
+        case 0x107: // CODE.SMOD64_X
           if (R[s] !== 0 || R[s + 1] !== 0) {
             divmods64(R[d]!, R[d + 1]!, R[s]!, R[s + 1]!, true);
             R[d] = out.lo;
             R[d + 1] = out.hi;
           }
           break;
-        case CODE.MOVSX64: {
+        case 0x109: { // CODE.MOVSX64
           const bits = off[pc]!;
           const v = bits === 8 ? (R[s]! << 24) >> 24 : bits === 16 ? (R[s]! << 16) >> 16 : R[s]!;
           R[d] = v;
@@ -540,29 +585,29 @@ export class Interpreter {
           R[d] >>= R[s]! & 31;
           R[d + 1] = 0;
           break;
-        case CODE.SDIV32_K:
+        case 0x100: // CODE.SDIV32_K
           R[d] = k === 0 ? 0 : sdiv32(R[d]!, k);
           R[d + 1] = 0;
           break;
-        case CODE.SDIV32_X:
+        case 0x101: // CODE.SDIV32_X
           R[d] = R[s] === 0 ? 0 : sdiv32(R[d]!, R[s]!);
           R[d + 1] = 0;
           break;
-        case CODE.SMOD32_K:
+        case 0x102: // CODE.SMOD32_K
           if (k !== 0) R[d] = k === -1 ? 0 : R[d]! % k;
           R[d + 1] = 0;
           break;
-        case CODE.SMOD32_X: {
+        case 0x103: { // CODE.SMOD32_X
           const v = R[s]!;
           if (v !== 0) R[d] = v === -1 ? 0 : R[d]! % v;
           R[d + 1] = 0;
           break;
         }
-        case CODE.MOVSX32:
+        case 0x108: // CODE.MOVSX32
           R[d] = off[pc] === 8 ? (R[s]! << 24) >> 24 : (R[s]! << 16) >> 16;
           R[d + 1] = 0;
           break;
-        case CODE.LE:
+        case 0x10a: // CODE.LE
           if (k === 16) {
             R[d] &= 0xffff;
             R[d + 1] = 0;
@@ -570,8 +615,8 @@ export class Interpreter {
             R[d + 1] = 0;
           }
           break;
-        case CODE.BE:
-        case CODE.BSWAP:
+        case 0x10b: // CODE.BE
+        case 0x10c: // CODE.BSWAP
           if (k === 16) {
             R[d] = bswap16(R[d]!);
             R[d + 1] = 0;
@@ -652,7 +697,7 @@ export class Interpreter {
           dv.setInt32(a + 4, R[s + 1]!, true);
           break;
         }
-        case CODE.ATOMIC32: {
+        case 0x10d: { // CODE.ATOMIC32
           const a = access(d >> 1, off[pc]!, 4, true);
           const old = dv.getInt32(a, true);
           const v = R[s]!;
@@ -688,7 +733,7 @@ export class Interpreter {
           }
           break;
         }
-        case CODE.ATOMIC64: {
+        case 0x10e: { // CODE.ATOMIC64
           const a = access(d >> 1, off[pc]!, 8, true);
           const ol = dv.getInt32(a, true);
           const oh = dv.getInt32(a + 4, true);
@@ -910,7 +955,7 @@ export class Interpreter {
           break;
 
         // ---- calls and exit ----
-        case CODE.CALL_HELPER:
+        case 0x10f: // CODE.CALL_HELPER
         case 0x8d: {
           const id = c === 0x8d ? R[d]! : k;
           if (id === TAIL_CALL_HELPER && (c !== 0x8d || R[d + 1] === 0) && this.links.tailCallTarget) {
@@ -937,9 +982,9 @@ export class Interpreter {
           this.depth = depth;
           const r0 = helper.fn(this.helperCall);
           remaining = this.remaining;
-          if (R.buffer !== space.memory.buffer) {
-            space.refresh();
-            R = this.regs = new Int32Array(space.memory.buffer, this.registers, 22);
+          if (R.length === 0) {
+            // the helper grew the memory (see syncViews)
+            R = this.syncViews();
             u8 = space.u8;
             dv = space.view;
             limit = u8.length;
@@ -955,39 +1000,61 @@ export class Interpreter {
           // r1..r5 are caller-saved: their contents are undefined after a call; keep them (the verifier forbids reads)
           break;
         }
-        case CODE.CALL_LOCAL:
+        case 0x110: { // CODE.CALL_LOCAL
           if (depth >= MAX_CALL_FRAMES - 1) {
             throw new VmFault('call-depth', pc, `more than ${MAX_CALL_FRAMES} nested calls`);
-          } else {
-            // saved: return pc, then r6..r9 and r10 as 32-bit halves (R[12..20])
-            framePrograms[depth] = program;
-            const f = depth++ * 10;
-            frames[f] = pc;
-            for (let i = 1; i < 10; i++) frames[f + i] = R[11 + i]!;
-            R[20] = (R[20]! - STACK_FRAME_SIZE) | 0;
-            pc += k;
           }
+          // the frame (see `frames`), copied unrolled: R[12..20] are r6..r9 and r10's low half
+          const f = depth * 10;
+          if (program === entry) {
+            frames[f] = pc;
+          } else {
+            frames[f] = ~pc;
+            framePrograms[depth] = program;
+          }
+          depth++;
+          frames[f + 1] = R[12]!;
+          frames[f + 2] = R[13]!;
+          frames[f + 3] = R[14]!;
+          frames[f + 4] = R[15]!;
+          frames[f + 5] = R[16]!;
+          frames[f + 6] = R[17]!;
+          frames[f + 7] = R[18]!;
+          frames[f + 8] = R[19]!;
+          frames[f + 9] = R[20]!;
+          R[20] = (R[20]! - STACK_FRAME_SIZE) | 0;
+          pc += k;
           break;
-        case 0x95:
+        }
+        case 0x95: {
           if (depth === baseDepth) {
             this.remaining = remaining;
             return false;
-          } else {
-            const f = --depth * 10;
-            pc = frames[f]!;
-            for (let i = 1; i < 10; i++) R[11 + i] = frames[f + i]!;
-            const caller = framePrograms[depth]!;
-            if (caller !== program) {
-              this.active = program = caller;
-              ({ packed, off, imm, immHi, length } = caller);
-            }
+          }
+          const f = --depth * 10;
+          const ret = frames[f]!;
+          R[12] = frames[f + 1]!;
+          R[13] = frames[f + 2]!;
+          R[14] = frames[f + 3]!;
+          R[15] = frames[f + 4]!;
+          R[16] = frames[f + 5]!;
+          R[17] = frames[f + 6]!;
+          R[18] = frames[f + 7]!;
+          R[19] = frames[f + 8]!;
+          R[20] = frames[f + 9]!;
+          const caller = ret >= 0 ? entry : framePrograms[depth]!;
+          pc = ret >= 0 ? ret : ~ret;
+          if (caller !== program) {
+            this.active = program = caller;
+            ({ packed, off, imm, immHi, length } = caller);
           }
           break;
-        case CODE.CALL_KFUNC:
+        }
+        case 0x111: // CODE.CALL_KFUNC
           throw new VmFault('instruction', pc, `kfunc call (BTF id ${k}) is not supported by the userspace VM`);
-        case SLOT_LDDW_TAIL:
-          throw new VmFault('instruction', pc, 'jump into the middle of lddw');
         default:
+          // not a case of its own: 0xffff would stretch the labels' range past what V8 makes a jump table of
+          if (c === SLOT_LDDW_TAIL) throw new VmFault('instruction', pc, 'jump into the middle of lddw');
           throw new VmFault('instruction', pc, `invalid instruction (opcode 0x${(c & 0xff).toString(16)})`);
       }
       pc++;
