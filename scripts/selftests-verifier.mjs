@@ -160,6 +160,20 @@ function expectation(tags) {
   return exp;
 }
 
+/** prog_flags bits by the names `__flag(...)` carries (test_loader.c parses the same names, or a number). */
+const PROG_FLAGS = {
+  BPF_F_STRICT_ALIGNMENT: 1 << 0,
+  BPF_F_ANY_ALIGNMENT: 1 << 1,
+  BPF_F_TEST_RND_HI32: 1 << 2,
+  BPF_F_TEST_STATE_FREQ: 1 << 3,
+  BPF_F_SLEEPABLE: 1 << 4,
+  BPF_F_XDP_HAS_FRAGS: 1 << 5,
+  BPF_F_XDP_DEV_BOUND_ONLY: 1 << 6,
+  BPF_F_TEST_REG_INVARIANTS: 1 << 7,
+};
+const progFlagsOf = (names) =>
+  names.reduce((acc, n) => acc | (PROG_FLAGS[n] ?? (Number.isInteger(Number(n)) ? Number(n) : 0)), 0);
+
 const { top, tree, progs } = extract();
 const compiled = await compileAll(tree, progs);
 const targetBtf = loadTargetBtf();
@@ -187,7 +201,7 @@ for (const c of compiled) {
     row.tests++;
     let r;
     try {
-      r = verifyObjectProgram(spec, program, options);
+      r = verifyObjectProgram(spec, program, { ...options, progFlags: progFlagsOf(exp.flags) });
     } catch (e) {
       r = { verdict: 'error', kernelMessage: String(e.message), message: '', unsupported: false };
     }

@@ -1105,6 +1105,179 @@ export function cases() {
       'exit',
     ]);
   }
+
+  // --- rules closed against the kernel's own selftests (docs/verifier-disagreements.md)
+  // call-chain stack: a static walk after verification, frames rounded to 16 (JIT), private stacks for tracing
+  const RECURSE = ['r1 += 1', 'r0 = r1', 'if r1 < 4 goto l0', 'exit', 'l0:', 'call f', 'exit'];
+  for (const type of ['socket', 'tracepoint'])
+    add(`calls-bounded-recursion-${type}`, type, ['r1 = 0', 'call f', 'exit', 'f:', ...RECURSE]);
+  for (const [main, sub] of [
+    [296, 248],
+    [280, 232],
+    [256, 256],
+    [264, 248],
+    [40, 40],
+  ]) {
+    for (const type of ['socket', 'tracepoint']) {
+      add(`calls-combined-stack-${main}-${sub}-${type}`, type, [
+        'r1 = 0',
+        `*(u64 *)(r10 - ${main}) = r1`,
+        'call f',
+        'r0 = 0',
+        'exit',
+        'f:',
+        'r1 = 0',
+        `*(u64 *)(r10 - ${sub}) = r1`,
+        'r0 = 0',
+        'exit',
+      ]);
+    }
+  }
+  add('calls-combined-stack-dead-call', 'socket', [
+    'r1 = 0',
+    '*(u64 *)(r10 - 400) = r1',
+    'r0 = 0',
+    'if r0 == 0 goto +1',
+    'call f',
+    'exit',
+    'f:',
+    'r1 = 0',
+    '*(u64 *)(r10 - 200) = r1',
+    'r0 = 0',
+    'exit',
+  ]);
+  // abnormal returns from subprograms need BTF
+  const PROG_ARRAY = { type: 'PROG_ARRAY', keySize: 4, valueSize: 4, maxEntries: 4 };
+  add('subprog-ld-abs-no-btf', 'socket', ['call f', 'r0 = 0', 'exit', 'f:', 'r6 = r1', 'r0 = *(u32 *)skb[0]', 'exit']);
+  add(
+    'subprog-tail-call-no-btf',
+    'tc',
+    ['call f', 'r0 = 0', 'exit', 'f:', 'ld_pseudo r2, 1, 0', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'],
+    [PROG_ARRAY],
+  );
+  // zero-sized helper accesses to the stack are bounds-checked too
+  for (const [nm, lines] of [
+    ['fp0', ['r1 = r10']],
+    ['fp-8', ['r1 = r10', 'r1 += -8']],
+    ['fp-600', ['r1 = r10', 'r1 += -600']],
+    ['var-in', ['r1 &= 16', 'r1 += -16', 'r1 += r10']],
+    ['var-max-out', ['r1 &= 63', 'r1 += -16', 'r1 += r10']],
+  ]) {
+    add(`helper-zero-size-stack-${nm}`, 'socket', [
+      'r0 = 0',
+      '*(u64 *)(r10 - 16) = r0',
+      '*(u64 *)(r10 - 8) = r0',
+      'r1 = *(u32 *)(r1 + 0)',
+      ...lines,
+      'r2 = 0',
+      'r3 = 0',
+      'call 113',
+      'exit',
+    ]);
+  }
+  // packet pointers go only to helpers with pkt_access
+  const PKT_LOAD = ['r6 = r1', 'r7 = *(u32 *)(r1 + 76)', 'r8 = *(u32 *)(r1 + 80)', 'r9 = r7'];
+  const PKT16 = [...PKT_LOAD, 'r9 += 16', 'if r9 > r8 goto out'];
+  const HASH4 = { type: 'HASH', keySize: 4, valueSize: 4, maxEntries: 4 };
+  for (const [id, maps, args] of [
+    [1, [HASH4], ['ld_pseudo r1, 1, 0', 'r2 = r7']],
+    [3, [HASH4], ['ld_pseudo r1, 1, 0', 'r2 = r7']],
+    [6, [], ['r1 = r7', 'r2 = 4']],
+    [9, [], ['r1 = r6', 'r2 = 0', 'r3 = r7', 'r4 = 4', 'r5 = 0']],
+    [26, [], ['r1 = r6', 'r2 = 0', 'r3 = r7', 'r4 = 4']],
+    [28, [], ['r1 = r7', 'r2 = 4', 'r3 = r7', 'r4 = 4', 'r5 = 0']],
+    [88, [{ type: 'QUEUE', keySize: 0, valueSize: 4, maxEntries: 4 }], ['ld_pseudo r1, 1, 0', 'r2 = r7']],
+    [113, [], ['r1 = r7', 'r2 = 4', 'r3 = 0']],
+    [130, [RINGBUF], ['ld_pseudo r1, 1, 0', 'r2 = r7', 'r3 = 4', 'r4 = 0']],
+  ]) {
+    const lines = [...PKT16, ...args, `call ${id}`, 'out:', 'r0 = 0', 'exit'];
+    add(`helper-pkt-arg-${id}`, 'tc', lines, maps.length ? maps : undefined);
+  }
+  // a tail call from a subprogram leaves the caller's packet pointers stale; from the main program it does not
+  add(
+    'pkt-after-tail-call-main',
+    'tc',
+    [
+      ...PKT_LOAD,
+      'r9 += 4',
+      'if r9 > r8 goto out',
+      'r1 = r6',
+      'ld_pseudo r2, 1, 0',
+      'r3 = 0',
+      'call 12',
+      'r0 = *(u32 *)(r7 + 0)',
+      'out:',
+      'r0 = 0',
+      'exit',
+    ],
+    [PROG_ARRAY],
+  );
+  // misaligned atomics (strict_alignment_once) on a map value
+  for (const off of [0, 3, 4]) {
+    const lines = [...LOOKUP, 'if r0 == 0 goto out', 'r1 = 1', `lock *(u32 *)(r0 + ${off}) += r1`, 'out:', 'r0 = 0'];
+    add(`atomic-map-value-off${off}`, 'socket', [...lines, 'exit'], [ARRAY()]);
+  }
+  // struct bpf_sock through skb->sk (sock_common): full-socket fields are refused
+  for (const [off, size] of [
+    [0, 4],
+    [0, 2],
+    [4, 2],
+    [6, 2],
+    [8, 4],
+    [16, 4],
+    [28, 4],
+    [30, 2],
+    [48, 2],
+    [49, 1],
+    [50, 2],
+    [72, 1],
+    [76, 4],
+    [0, 8],
+  ]) {
+    add(`sock-common-read-off${off}-size${size}`, 'cgroup_skb', [
+      'r1 = *(u64 *)(r1 + 168)',
+      'if r1 != 0 goto l',
+      'r0 = 1',
+      'exit',
+      'l:',
+      `r0 = *(u${size * 8} *)(r1 + ${off})`,
+      'r0 = 1',
+      'exit',
+    ]);
+  }
+  // sockmap/sockhash: a lookup holds a socket reference; updates only from some program types
+  for (const type of ['SOCKMAP', 'SOCKHASH']) {
+    const m = [{ type, keySize: 4, valueSize: 4, maxEntries: 4 }];
+    add(`${type.toLowerCase()}-lookup-leaks-ref`, 'sk_skb', [...LOOKUP, 'r0 = 0', 'exit'], m);
+    const checked = [...LOOKUP, 'if r0 != 0 goto +2', 'r0 = 0', 'exit', 'r0 = 0', 'exit'];
+    add(`${type.toLowerCase()}-lookup-null-checked`, 'sk_skb', checked, m);
+    for (const ptype of ['kprobe', 'tc', 'socket', 'sk_skb'])
+      add(`${type.toLowerCase()}-delete-${ptype}`, ptype, [...LOOKUP.slice(0, 5), 'call 3', 'r0 = 0', 'exit'], m);
+  }
+  // a context pointer moved below its start; struct bpf_map reads name the map type's own struct
+  add('ctx-negative-off', 'socket', ['r1 += -1', 'r0 = *(u32 *)(r1 + 0)', 'exit']);
+  add('ctx-negative-off-net', 'socket', ['r1 += -8', 'r1 += 4', 'r0 = *(u32 *)(r1 + 4)', 'exit']);
+  for (const [type, keySize, valueSize, maxEntries] of [
+    ['ARRAY', 4, 4, 4],
+    ['HASH', 4, 4, 4],
+    ['LRU_PERCPU_HASH', 4, 4, 4],
+    ['RINGBUF', 0, 0, 4096],
+    ['QUEUE', 0, 4, 4],
+    ['PROG_ARRAY', 4, 4, 4],
+    ['STACK_TRACE', 4, 8, 4],
+    ['DEVMAP', 4, 4, 4],
+    ['CPUMAP', 4, 4, 4],
+    ['XSKMAP', 4, 4, 4],
+    ['SOCKMAP', 4, 4, 4],
+    ['SOCKHASH', 4, 4, 4],
+    ['BLOOM_FILTER', 0, 4, 4],
+  ]) {
+    const m = [{ type, keySize, valueSize, maxEntries }];
+    const name = type.toLowerCase();
+    const read = ['ld_pseudo r1, 1, 0', 'r0 = *(u32 *)(r1 - 8)', 'r0 = 0', 'exit'];
+    add(`map-ptr-${name}-read-negative`, 'socket', read, m);
+    add(`map-ptr-${name}-write`, 'socket', ['ld_pseudo r1, 1, 0', 'r0 = 0', '*(u32 *)(r1 + 0) = r0', 'exit'], m);
+  }
   return out;
 }
 

@@ -211,7 +211,8 @@ export const HELPER_NAMES: readonly string[] = [
   'tcp_raw_check_syncookie_ipv6',
   'ktime_get_tai_ns',
   'user_ringbuf_drain',
-  'x',
+  'cgrp_storage_get',
+  'cgrp_storage_delete',
 ];
 
 /** `bpf_map_lookup_elem` for 1; `helper 999` for an unknown id. */

@@ -6,8 +6,8 @@ import { HELPER_NAMES } from '../isa/helper-ids.js';
 import type { Instruction } from '../isa/instruction.js';
 import { MapType } from '../maps/types.js';
 import { readReg } from './alu.js';
-import { type Env, reject } from './env.js';
-import { type ArgKind, HELPER_PROTOS, type HelperProto, MAP_ONLY_HELPERS } from './helpers.js';
+import { type Env, mapName, reject } from './env.js';
+import { type ArgKind, HELPER_PROTOS, type HelperProto, MAP_ONLY_HELPERS, SOCKMAP_UPDATERS } from './helpers.js';
 import {
   BPF_MAX_VAR_OFF,
   checkCtxPointerOffset,
@@ -26,6 +26,10 @@ import { allRegs, curFrame, MAX_CALL_FRAMES, newFrame } from './state.js';
 
 /** Helpers after which packet pointers are stale (bpf_helper_changes_pkt_data). */
 const CHANGES_PKT_DATA = new Set([9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65]);
+
+/** Map flags (BPF_MAP_CREATE map_flags) that restrict what programs may do with the values. */
+const BPF_F_RDONLY_PROG = 1 << 7;
+const BPF_F_WRONLY_PROG = 1 << 8;
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const KEY_TYPES = MEM_TYPES;
@@ -68,7 +72,7 @@ export function checkHelperCall(env: Env, insn: Instruction): void {
   }
   const meta: CallMeta = {};
   proto.args.forEach((kind, i) => {
-    checkArg(env, kind, i + 1, meta);
+    checkArg(env, proto, kind, i + 1, meta);
   });
   if (meta.map !== undefined) checkMapCompat(env, proto, meta.map);
   const frame = curFrame(env.state);
@@ -89,6 +93,15 @@ export function checkHelperCall(env: Env, insn: Instruction): void {
         frame.regs[0] = ptrReg('map_ptr', { maybeNull: true, map: map.inner, id: ++env.idGen });
         break;
       }
+      // A sockmap/sockhash lookup acquires a reference to the socket, which must be released (bpf_sk_release).
+      if (map && (map.type === MapType.SOCKMAP || map.type === MapType.SOCKHASH)) {
+        // The kernel numbers the maybe-null id first, then replaces it with the reference's (id == ref_obj_id).
+        ++env.idGen;
+        const refId = ++env.idGen;
+        frame.regs[0] = ptrReg('sock', { maybeNull: true, id: refId, refObjId: refId });
+        env.state.refs.push({ id: refId, insn: env.pc });
+        break;
+      }
       const known = meta.constKey;
       const sure =
         map &&
@@ -101,6 +114,8 @@ export function checkHelperCall(env: Env, insn: Instruction): void {
       break;
     }
     case 'ringbuf_mem_or_null': {
+      // As for every acquiring helper, the kernel numbers the maybe-null id first, then the reference's.
+      ++env.idGen;
       const refId = ++env.idGen;
       frame.regs[0] = ptrReg('ringbuf_mem', {
         maybeNull: true,
@@ -112,7 +127,9 @@ export function checkHelperCall(env: Env, insn: Instruction): void {
       break;
     }
   }
-  if (CHANGES_PKT_DATA.has(id)) {
+  // A tail call made from a subprogram that falls through leaves the caller with stale packet pointers (Linux
+  // 6.18 counts it among the calls that change packet data there); in the main program it does not.
+  if (CHANGES_PKT_DATA.has(id) || (id === 12 && env.state.frames.length > 1)) {
     for (const r of allRegs(env.state)) {
       if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end')
         Object.assign(r, scalarReg(unknownScalar()));
@@ -124,21 +141,33 @@ function typeError(env: Env, regno: number, r: Reg, expected: string, suggestion
   reject(env, `R${regno} type=${regTypeName(r)} expected=${expected}`, [regno], suggestion);
 }
 
-function checkArg(env: Env, kind: ArgKind, regno: number, meta: CallMeta): void {
+function checkArg(env: Env, proto: HelperProto, kind: ArgKind, regno: number, meta: CallMeta): void {
   if (kind === 'dontcare') return;
   const r = readReg(env, regno);
+  if (kind === 'anything') {
+    if (leaks(env, r)) reject(env, `R${regno} leaks addr into helper function`, [regno]);
+    return;
+  }
+  // may_access_direct_pkt_data with a helper's meta: only helpers marked pkt_access take packet pointers.
+  if ((r.type === 'pkt' || r.type === 'pkt_meta') && !proto.pktAccess) {
+    reject(
+      env,
+      'helper access to the packet is not allowed',
+      [regno],
+      `${helperLabel(proto.id)} does not take packet pointers; copy the bytes to the stack first (or use bpf_skb_load_bytes into a stack buffer)`,
+    );
+  }
   switch (kind) {
-    case 'anything':
-      if (leaks(env, r)) reject(env, `R${regno} leaks addr into helper function`, [regno]);
-      return;
     case 'map':
-      if (r.type !== 'map_ptr')
+      if (r.type !== 'map_ptr' || r.maybeNull)
         typeError(
           env,
           regno,
           r,
           'map_ptr',
-          `load the map with \`r${regno} = map[...] ll\` (ld_pseudo r${regno}, 1, FD)`,
+          r.maybeNull
+            ? `R${regno} is the result of a map-in-map lookup that may be NULL: check it before using it as a map`
+            : `load the map with \`r${regno} = map[...] ll\` (ld_pseudo r${regno}, 1, FD)`,
         );
       meta.map = r.map;
       return;
@@ -238,6 +267,7 @@ function helperMemAccess(env: Env, regno: number, r: Reg, size: number, write: b
       checkRegion(env, regno, r, r.off, size, env.maps[r.map]!.keySize, zeroOk);
       return;
     case 'map_value':
+      checkMapAccessType(env, regno, r, size, write);
       checkRegion(env, regno, r, r.off, size, env.maps[r.map]!.valueSize, zeroOk);
       return;
     case 'mem':
@@ -245,8 +275,9 @@ function helperMemAccess(env: Env, regno: number, r: Reg, size: number, write: b
       checkRegion(env, regno, r, r.off, size, r.memSize, zeroOk);
       return;
     case 'stack':
-      if (size === 0 && zeroOk) return;
+      // A zero-sized access is still bounds-checked: its offsets must lie inside the frame (fp0 does not).
       checkStackBounds(env, regno, r, r.off, size, write ? ' write to' : ' read from');
+      if (size === 0 && zeroOk) return;
       if (write) stackClobber(env, r, r.off, size);
       else if (!env.priv) {
         try {
@@ -265,6 +296,20 @@ function helperMemAccess(env: Env, regno: number, r: Reg, size: number, write: b
       if (zeroOk && size === 0 && r.type === 'scalar' && isConst(r.s) && r.s.t.value === 0n) return;
       reject(env, `R${regno} type=${regTypeName(r)} expected=fp`, [regno]);
   }
+}
+
+/** check_map_access_type: a helper may not write a BPF_F_RDONLY_PROG map nor read a BPF_F_WRONLY_PROG one. */
+function checkMapAccessType(env: Env, regno: number, r: Reg, size: number, write: boolean): void {
+  const map = env.maps[r.map]!;
+  const flags = map.flags ?? 0;
+  const forbidden = write ? flags & BPF_F_RDONLY_PROG : flags & BPF_F_WRONLY_PROG;
+  if (!forbidden) return;
+  reject(
+    env,
+    `${write ? 'write into' : 'read from'} map forbidden, value_size=${map.valueSize} off=${r.off} size=${size}`,
+    [regno],
+    `map ${mapName(env, r.map)} was created ${write ? 'read-only' : 'write-only'} for programs (BPF_F_${write ? 'RDONLY' : 'WRONLY'}_PROG); the helper would ${write ? 'write into' : 'read from'} its value`,
+  );
 }
 
 /** get_constant_map_key: a key on the stack that is all STACK_ZERO or one constant scalar spill of key size. */
@@ -291,6 +336,16 @@ function checkMapCompat(env: Env, proto: HelperProto, mapIndex: number): void {
   const map = env.maps[mapIndex]!;
   if (proto.id === 12 && map.type !== MapType.PROG_ARRAY)
     reject(env, 'expected prog array map for tail call', [2], 'bpf_tail_call takes a BPF_MAP_TYPE_PROG_ARRAY');
+  const sockMap = map.type === MapType.SOCKMAP || map.type === MapType.SOCKHASH;
+  if (sockMap && (proto.id === 2 || proto.id === 3)) {
+    if (SOCKMAP_UPDATERS.has(env.prog.name)) return;
+    reject(
+      env,
+      `cannot update sockmap in this context\ncannot pass map_type ${map.type} into func ${helperLabel(proto.id)}`,
+      [1],
+      `${env.prog.name} programs may run with a socket locked, so they cannot change a sockmap; only socket filters, tc and XDP programs may`,
+    );
+  }
   const onlyFor = MAP_ONLY_HELPERS.get(map.type);
   const ok = (proto.mapTypes ? proto.mapTypes.includes(map.type) : true) && (!onlyFor || onlyFor.includes(proto.id));
   if (!ok) {

@@ -29,7 +29,13 @@ export interface Env {
   readonly maps: readonly MapInfo[];
   /** Root (CAP_BPF, CAP_PERFMON): pointer leaks, uninitialised stack reads and bounded loops are allowed. */
   readonly priv: boolean;
+  /** BPF_F_STRICT_ALIGNMENT: every pointer type is alignment-checked, not only the stack. */
+  readonly strictAlignment: boolean;
+  /** BPF_PSEUDO_MAP_FD/VALUE immediates index `maps` (assembled programs); false for objects (see VerifyOptions). */
+  readonly mapFdsAreIndexes: boolean;
   idGen: number;
+  /** Deepest stack use of each subprogram on any path, in bytes rounded to 8 (subprog_info[].stack_depth). */
+  subprogStackDepth: number[];
   processed: number;
   /** The instruction being checked (slot index). */
   pc: number;

@@ -3,6 +3,7 @@
  * types may call them (measured on Linux 6.18 with root: a helper missing for a type is "program of this type
  * cannot use helper"), and which map types their map argument accepts.
  */
+import { HELPER_NAMES } from '../isa/helper-ids.js';
 import { MapType } from '../maps/types.js';
 import type { ProgTypeName } from './prog-types.js';
 
@@ -34,6 +35,11 @@ export interface HelperProto {
   readonly mapTypes?: readonly number[];
   /** Only a GPL-compatible program may call it. */
   readonly gplOnly?: boolean;
+  /**
+   * The helper may be given packet pointers (struct bpf_func_proto's pkt_access). Any other helper refuses them
+   * with "helper access to the packet is not allowed", measured on Linux 6.18 for every helper here.
+   */
+  readonly pktAccess?: boolean;
 }
 
 const TRACING: readonly ProgTypeName[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'];
@@ -42,9 +48,9 @@ const QUEUE_LIKE: readonly number[] = [MapType.QUEUE, MapType.STACK, MapType.BLO
 const SKB: readonly ProgTypeName[] = ['socket_filter', 'sched_cls', 'cgroup_skb', 'sk_skb'];
 
 const table: HelperProto[] = [
-  { id: 1, name: 'map_lookup_elem', args: ['map', 'map_key'], ret: 'map_value_or_null' },
-  { id: 2, name: 'map_update_elem', args: ['map', 'map_key', 'map_value', 'anything'], ret: 'int' },
-  { id: 3, name: 'map_delete_elem', args: ['map', 'map_key'], ret: 'int' },
+  { id: 1, name: 'map_lookup_elem', args: ['map', 'map_key'], ret: 'map_value_or_null', pktAccess: true },
+  { id: 2, name: 'map_update_elem', args: ['map', 'map_key', 'map_value', 'anything'], ret: 'int', pktAccess: true },
+  { id: 3, name: 'map_delete_elem', args: ['map', 'map_key'], ret: 'int', pktAccess: true },
   { id: 4, name: 'probe_read', args: ['uninit_mem', 'size_or_zero', 'anything'], ret: 'int', progTypes: TRACING },
   { id: 5, name: 'ktime_get_ns', args: [], ret: 'int' },
   { id: 6, name: 'trace_printk', args: ['mem', 'size'], ret: 'int', gplOnly: true },
@@ -98,6 +104,7 @@ const table: HelperProto[] = [
     args: ['mem', 'size_or_zero', 'mem', 'size_or_zero', 'anything'],
     ret: 'int',
     progTypes: ['sched_cls', 'xdp'],
+    pktAccess: true,
   },
   { id: 35, name: 'get_current_task', args: [], ret: 'int' },
   { id: 44, name: 'xdp_adjust_head', args: ['ctx', 'anything'], ret: 'int', progTypes: ['xdp'] },
@@ -138,7 +145,14 @@ const table: HelperProto[] = [
   { id: 118, name: 'jiffies64', args: [], ret: 'int' },
   { id: 80, name: 'get_current_cgroup_id', args: [], ret: 'int' },
   { id: 208, name: 'ktime_get_tai_ns', args: [], ret: 'int' },
-  { id: 87, name: 'map_push_elem', args: ['map', 'map_value', 'anything'], ret: 'int', mapTypes: QUEUE_LIKE },
+  {
+    id: 87,
+    name: 'map_push_elem',
+    args: ['map', 'map_value', 'anything'],
+    ret: 'int',
+    mapTypes: QUEUE_LIKE,
+    pktAccess: true,
+  },
   // The kernel lets pop/peek fill uninitialised stack (ARG_PTR_TO_MAP_VALUE | MEM_UNINIT); tsbpf asks for
   // readable bytes, which root programs have anyway (uninitialised stack reads are allowed to them).
   { id: 88, name: 'map_pop_elem', args: ['map', 'map_value'], ret: 'int', mapTypes: [MapType.QUEUE, MapType.STACK] },
@@ -147,20 +161,76 @@ const table: HelperProto[] = [
 
 export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map(table.map((h) => [h.id, h]));
 
+/** Helper ids by name (the UAPI's order), for tables written with names. */
+const ids = (...names: string[]): number[] =>
+  names.map((n) => {
+    const id = HELPER_NAMES.indexOf(n);
+    if (id < 0) throw new Error(`unknown helper ${n}`);
+    return id;
+  });
+
+/** Sockmap and sockhash: redirects, updates from sock_ops, reuseport and lookups (updates: see SOCKMAP_UPDATERS). */
+const SOCK_MAP_HELPERS = ids(
+  'sk_redirect_map',
+  'sock_map_update',
+  'msg_redirect_map',
+  'sk_select_reuseport',
+  'map_lookup_elem',
+);
+const SOCK_HASH_HELPERS = ids(
+  'sk_redirect_hash',
+  'sock_hash_update',
+  'msg_redirect_hash',
+  'sk_select_reuseport',
+  'map_lookup_elem',
+);
+
 /**
- * Map types that only some helpers accept (check_map_func_compatibility): a ring buffer only with the ringbuf
- * helpers, a prog array only with tail_call, a perf event array only with perf_event_output...
+ * Map types that only some helpers accept (check_map_func_compatibility, Linux 6.12/6.18): a ring buffer only
+ * with the ringbuf helpers, a prog array only with tail_call, local storages only with their own get/delete...
  */
 export const MAP_ONLY_HELPERS: ReadonlyMap<number, readonly number[]> = new Map([
-  [MapType.PROG_ARRAY, [12]],
-  [MapType.PERF_EVENT_ARRAY, [25, 22]],
-  [MapType.RINGBUF, [130, 131, 134]],
-  [MapType.STACK_TRACE, [27]],
-  [MapType.DEVMAP, [51]],
-  [MapType.DEVMAP_HASH, [51]],
-  [MapType.CPUMAP, [51]],
-  [MapType.XSKMAP, [51, 1]],
-  [MapType.QUEUE, [87, 88, 89]],
-  [MapType.STACK, [87, 88, 89]],
-  [MapType.BLOOM_FILTER, [87, 89]],
+  [MapType.PROG_ARRAY, ids('tail_call')],
+  [
+    MapType.PERF_EVENT_ARRAY,
+    ids('perf_event_read', 'perf_event_output', 'skb_output', 'perf_event_read_value', 'xdp_output'),
+  ],
+  [
+    MapType.RINGBUF,
+    ids(
+      'ringbuf_output',
+      'ringbuf_reserve',
+      'ringbuf_query',
+      'ringbuf_reserve_dynptr',
+      'ringbuf_submit_dynptr',
+      'ringbuf_discard_dynptr',
+    ),
+  ],
+  [MapType.USER_RINGBUF, ids('user_ringbuf_drain')],
+  [MapType.STACK_TRACE, ids('get_stackid')],
+  [MapType.CGROUP_ARRAY, ids('skb_under_cgroup', 'current_task_under_cgroup')],
+  [MapType.CGROUP_STORAGE, ids('get_local_storage')],
+  [MapType.PERCPU_CGROUP_STORAGE, ids('get_local_storage')],
+  [MapType.DEVMAP, ids('redirect_map', 'map_lookup_elem')],
+  [MapType.DEVMAP_HASH, ids('redirect_map', 'map_lookup_elem')],
+  [MapType.CPUMAP, ids('redirect_map')],
+  [MapType.XSKMAP, ids('redirect_map', 'map_lookup_elem')],
+  [MapType.ARRAY_OF_MAPS, ids('map_lookup_elem')],
+  [MapType.HASH_OF_MAPS, ids('map_lookup_elem')],
+  [MapType.SOCKMAP, SOCK_MAP_HELPERS],
+  [MapType.SOCKHASH, SOCK_HASH_HELPERS],
+  [MapType.REUSEPORT_SOCKARRAY, ids('sk_select_reuseport')],
+  [MapType.QUEUE, ids('map_peek_elem', 'map_pop_elem', 'map_push_elem')],
+  [MapType.STACK, ids('map_peek_elem', 'map_pop_elem', 'map_push_elem')],
+  [MapType.SK_STORAGE, ids('sk_storage_get', 'sk_storage_delete', 'kptr_xchg')],
+  [MapType.INODE_STORAGE, ids('inode_storage_get', 'inode_storage_delete', 'kptr_xchg')],
+  [MapType.TASK_STORAGE, ids('task_storage_get', 'task_storage_delete', 'kptr_xchg')],
+  [MapType.CGRP_STORAGE, ids('cgrp_storage_get', 'cgrp_storage_delete', 'kptr_xchg')],
+  [MapType.BLOOM_FILTER, ids('map_peek_elem', 'map_push_elem')],
 ]);
+
+/**
+ * may_update_sockmap: program types (of those tsbpf models) that may update or delete sockmap/sockhash entries,
+ * because no locked socket is reachable from them. Everywhere else: "cannot update sockmap in this context".
+ */
+export const SOCKMAP_UPDATERS: ReadonlySet<ProgTypeName> = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp']);

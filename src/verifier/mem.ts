@@ -2,6 +2,10 @@
  * Memory access checks (check_mem_access and friends): what a load, store or helper may touch through each
  * pointer type, and the register a load produces.
  */
+import { checkPtrAlignment } from './align.js';
+import { mapStructName } from './map-struct.js';
+import { sockCommonReadOk, sockReadOk } from './sock-access.js';
+import { growSubprogStack } from './stack-depth.js';
 import { type Env, mapName, reject } from './env.js';
 import { PROG_TYPES } from './prog-types.js';
 import { copyReg, isPointer, notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
@@ -14,7 +18,7 @@ import {
   unknownScalar,
 } from './scalar.js';
 import { curFrame, type Frame, MAX_BPF_STACK, slotOf } from './state.js';
-import { tnumAdd, tnumConst, tnumIsAligned, tnumString } from './tnum.js';
+import { tnumString } from './tnum.js';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
 export const MAX_PACKET_OFF = 0xffff;
@@ -130,21 +134,6 @@ export function checkPacket(env: Env, regno: number, r: Reg, off: number, size: 
   }
 }
 
-/** Alignment (check_ptr_alignment): the stack is always strict; packet and others only with strict alignment. */
-function checkAlignment(env: Env, r: Reg, off: number, size: number): void {
-  if (r.type !== 'stack' || size === 1) return;
-  const at = tnumAdd(r.s.t, tnumConst(BigInt(r.off + off)));
-  if (!tnumIsAligned(at, size)) {
-    const varText = isConst(r.s) ? `${BigInt.asIntN(64, r.s.t.value)}` : tnumString(r.s.t);
-    reject(
-      env,
-      `misaligned stack access off ${varText}+${r.off}+${off} size ${size}`,
-      [],
-      `stack accesses of ${size} bytes must be at offsets that are multiples of ${size}`,
-    );
-  }
-}
-
 export interface AccessResult {
   /** The loaded value (reads into a register). */
   value?: Reg;
@@ -162,13 +151,14 @@ export function checkMemAccess(
   write: boolean,
   value?: { reg?: Reg; regno?: number; imm?: number },
   signExtend = false,
+  strictOnce = false,
 ): Reg | undefined {
   const r = curFrame(env.state).regs[regno]!;
   const kind = r.maybeNull ? 'null' : r.type;
   const kinds = env.accessKinds.get(env.pc);
   if (kinds) kinds.add(kind);
   else env.accessKinds.set(env.pc, new Set([kind]));
-  checkAlignment(env, r, off, size);
+  checkPtrAlignment(env, r, off, size, strictOnce);
   const full = off + r.off;
   let result: Reg | undefined;
   const valueReg = value?.reg;
@@ -251,16 +241,25 @@ export function checkMemAccess(
     case 'sock_common':
     case 'sock': {
       if (write) reject(env, `R${regno} cannot write into ${regTypeName(r)}`, [regno]);
-      if (full < 0 || full + size > 80)
-        reject(env, `R${regno} invalid ${regTypeName(r)} access off=${full} size=${size}`, [regno]);
+      // Pointer arithmetic on socket pointers is refused, so `full` is the insn offset (check_sock_access).
+      if (!(r.type === 'sock' ? sockReadOk(full, size) : sockCommonReadOk(full, size)))
+        reject(
+          env,
+          `R${regno} invalid ${regTypeName(r)} access off=${full} size=${size}`,
+          [regno],
+          r.type === 'sock_common' && full >= 8 && full < 24
+            ? 'type, protocol, mark and priority exist only on full sockets: call bpf_sk_fullsock() first'
+            : `read struct bpf_sock fields at their own offsets with their own size (offset ${full}, ${size} bytes is not one)`,
+        );
       result = scalarReg();
       break;
     }
     case 'map_ptr': {
       // check_ptr_to_map_access: root may read struct bpf_map's fields (typed by vmlinux BTF).
       if (!env.priv) reject(env, `R${regno} invalid mem access '${regTypeName(r)}'`, [regno]);
-      if (write) reject(env, 'only read from bpf_map is supported', [regno]);
-      if (full < 0) reject(env, `R${regno} is ptr_bpf_map invalid negative access: off=${full}`, [regno]);
+      const struct = mapStructName(env.maps[r.map]?.type ?? -1);
+      if (write) reject(env, `only read from ${struct} is supported`, [regno]);
+      if (full < 0) reject(env, `R${regno} is ${struct} invalid negative access: off=${full}`, [regno]);
       result = scalarReg();
       break;
     }
@@ -295,6 +294,14 @@ function ctxSuggestion(env: Env, off: number, size: number, write: boolean): str
 
 /** check_ptr_off_reg for ctx: the register itself must point at the context's start. */
 export function checkCtxPointerOffset(env: Env, regno: number, r: Reg): void {
+  if (r.off < 0) {
+    reject(
+      env,
+      `negative offset ctx ptr R${regno} off=${r.off} disallowed`,
+      [regno],
+      'the context pointer moved below its start; access the context through the original pointer',
+    );
+  }
   if (r.off) {
     reject(
       env,
@@ -346,6 +353,10 @@ export function checkStackBounds(env: Env, regno: number, r: Reg, off: number, s
       [regno],
     );
   }
+  // grow_stack_state: every access in bounds, read or write, deepens the frame (and its function's stack use,
+  // which the call-chain limit adds up after verification).
+  frame.depth = Math.max(frame.depth, -minOff);
+  growSubprogStack(env, frame.subprog, -minOff);
 }
 
 /** Stack byte positions [lo, hi) (negative offsets from the frame top) an access covers, widened by var bounds. */
@@ -360,24 +371,11 @@ function stackSpan(r: Reg, off: number, size: number): [number, number] {
 const spiOf = (pos: number): number => Math.floor((-pos - 1) / 8);
 const byteOf = (pos: number): number => (-pos - 1) % 8;
 
-function touchDepth(env: Env, frame: Frame, lo: number): void {
-  frame.depth = Math.max(frame.depth, -lo);
-  const total = env.state.frames.reduce((sum, f) => sum + Math.ceil(Math.max(f.depth, 1) / 32) * 32, 0);
-  if (env.state.frames.length > 1 && total > MAX_BPF_STACK) {
-    reject(
-      env,
-      `combined stack size of ${env.state.frames.length} calls is ${total}. Too large`,
-      [],
-      'the stacks of all functions in a call chain share 512 bytes; use a per-CPU array map for big buffers',
-    );
-  }
-}
 
 /** Stores into the stack (check_stack_write_fixed_off / var_off). */
 export function stackWrite(env: Env, r: Reg, off: number, size: number, value?: Reg, imm?: number): void {
   const frame = frameOf(env, r);
   const [lo, hi] = stackSpan(r, off, size);
-  touchDepth(env, frame, lo);
   const aligned = isConst(r.s) && lo % 8 === 0;
   if (aligned && (!value || value.type === 'scalar') && (env.priv || size === 8)) {
     // a scalar (or an immediate) stored at a slot start is a spill, of any size (save_register_state)

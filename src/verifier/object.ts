@@ -8,7 +8,18 @@ import { applyCoreRelocations, CoreCandidateCache } from '../btf/core.js';
 import { BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } from '../isa/index.js';
 import { type Instruction, slotIndexes } from '../isa/instruction.js';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
+import { BtfKind } from '../btf/kinds.js';
+import type { SubprogBtf } from './abnormal-return.js';
 import type { MapInfo } from './env.js';
+
+/** The kinds btf_type_skip_modifiers looks through. */
+const MODIFIERS: ReadonlySet<number> = new Set([
+  BtfKind.Typedef,
+  BtfKind.Volatile,
+  BtfKind.Const,
+  BtfKind.Restrict,
+  BtfKind.TypeTag,
+]);
 
 /** BPF_F_RDONLY_PROG: the program may read the map's values but not write them. */
 const BPF_F_RDONLY_PROG = 1 << 7;
@@ -20,6 +31,8 @@ export interface ObjectVerifyOptions {
   logLevel?: 0 | 1 | 2;
   /** BTF to resolve CO-RE relocations against (the running kernel's); the object's own BTF when absent. */
   targetBtf?: Btf;
+  /** Load-time prog_flags (BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT), as verifyProgram takes them. */
+  progFlags?: number;
   /** Shared CO-RE candidate lists for all programs of one object (built on first use). */
   coreCache?: CoreCandidateCache;
 }
@@ -29,6 +42,8 @@ export interface PreparedProgram {
   insns: Instruction[];
   maps: MapInfo[];
   btfLineInfo: { insn: number; line: string }[];
+  /** BTF func info of the program's functions (undefined when the object has none, as without -g). */
+  funcInfo?: SubprogBtf[];
   /** Program type for verifyProgram: the section name when tsbpf knows it, else libbpf's type name. */
   progType: string;
 }
@@ -90,7 +105,28 @@ export function prepareObjectProgram(
     .filter((l) => slots[l.insn] !== undefined)
     .map((l) => ({ insn: slots[l.insn]!, line: `${l.fileName}:${l.lineNumber}: ${l.line.trim()}` }));
   const progType = progTypeFromSection(p.section) ? p.section : p.typeName;
-  return { insns, maps: objectMapInfos(spec), btfLineInfo, progType };
+  const funcInfo =
+    spec.btf && p.funcInfo.length
+      ? p.funcInfo
+          .filter((f) => slots[f.insn] !== undefined)
+          .map((f) => ({ insn: slots[f.insn]!, returnsScalar: returnsScalar(spec.btf!, f.typeId) }))
+      : undefined;
+  return { insns, maps: objectMapInfos(spec), btfLineInfo, funcInfo, progType };
+}
+
+/** Whether the FUNC `id` returns an integer of at most 8 bytes or an enum, modifiers skipped (check_btf_func). */
+function returnsScalar(btf: Btf, id: number): boolean {
+  try {
+    const func = btf.type(id);
+    if (func.kind !== BtfKind.Func) return false;
+    const proto = btf.type(func.type);
+    if (proto.kind !== BtfKind.FuncProto) return false;
+    let t = btf.type(proto.returnType);
+    for (let hops = 0; MODIFIERS.has(t.kind) && 'type' in t && hops < 32; hops++) t = btf.type(t.type);
+    return (t.kind === BtfKind.Int && t.size <= 8) || t.kind === BtfKind.Enum || t.kind === BtfKind.Enum64;
+  } catch {
+    return false;
+  }
 }
 
 function relocated(spec: ObjectSpec, program: ProgramSpec, options: ObjectVerifyOptions): ProgramSpec {
@@ -143,6 +179,10 @@ export function verifyObjectProgram(
     maps: prepared.maps,
     unprivileged: options.unprivileged,
     logLevel: options.logLevel,
+    progFlags: options.progFlags,
+    funcInfo: prepared.funcInfo,
+    // A map fd the object carries literally (no relocation) names no map of the object.
+    mapFdsAreIndexes: false,
     btfLineInfo: prepared.btfLineInfo,
   });
   const durationNs = Math.round((performance.now() - started) * 1e6);

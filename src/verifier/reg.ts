@@ -126,6 +126,8 @@ const TYPE_NAMES: Record<RegType, string> = {
 
 /** The kernel's reg_type_str: `map_value_or_null`, `fp`, `pkt_end`, `scalar`... */
 export function regTypeName(r: Reg): string {
+  // A map-in-map lookup result is map_value_or_null to the kernel until its null check makes it the inner map.
+  if (r.type === 'map_ptr' && r.maybeNull) return 'map_value_or_null';
   const prefix = r.type === 'ringbuf_mem' ? 'ringbuf_' : '';
   return `${prefix}${TYPE_NAMES[r.type]}${r.maybeNull ? '_or_null' : ''}`;
 }

@@ -141,9 +141,10 @@ export function step(env: Env, pc: number): StepResult {
       checkExit(env);
       return { next: 'end' };
     case 'ld_abs':
-    case 'ld_ind':
-      checkLdAbs(env, insn, form);
-      return { next };
+    case 'ld_ind': {
+      const fork = checkLdAbs(env, insn, form);
+      return fork ? { next, fork } : { next };
+    }
   }
   return { next };
 }
@@ -157,13 +158,16 @@ function lddwReg(env: Env, insn: Instruction, pc: number): Reg {
     case BPF_PSEUDO_MAP_VALUE:
     case BPF_PSEUDO_MAP_IDX_VALUE: {
       const index = insn.imm;
-      const map = env.maps[index];
+      const literalFd = insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE;
+      const map = literalFd && !env.mapFdsAreIndexes ? undefined : env.maps[index];
       if (!map)
         reject(
           env,
           `fd ${index} is not pointing to valid bpf_map`,
           [],
-          `the program has ${env.maps.length} map(s); map references are indexes into them`,
+          literalFd && !env.mapFdsAreIndexes
+            ? 'the object refers to a map by a literal fd; refer to a map defined in the object (a .maps variable) instead'
+            : `the program has ${env.maps.length} map(s); map references are indexes into them`,
         );
       if (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_IDX) return ptrReg('map_ptr', { map: index });
       const off = (insn.nextImm ?? 0) >>> 0;
@@ -221,7 +225,11 @@ function checkExit(env: Env): void {
   }
 }
 
-function checkLdAbs(env: Env, insn: Instruction, form: InsnForm): void {
+/**
+ * LD_ABS/LD_IND. A load past the packet's end returns 0 from the current function (the hidden exit the kernel
+ * emits); in a subprogram that is a second path, returned here as a fork: back in the caller with r0 = 0.
+ */
+function checkLdAbs(env: Env, insn: Instruction, form: InsnForm): { pc: number; state: VerifierState } | undefined {
   const t = env.prog.name;
   if (t !== 'socket_filter' && t !== 'sched_cls' && t !== 'sched_act') {
     reject(
@@ -249,6 +257,16 @@ function checkLdAbs(env: Env, insn: Instruction, form: InsnForm): void {
   const s = unknownScalar();
   zext32(s);
   regs[0] = scalarReg(s);
+  if (env.state.frames.length === 1) return undefined;
+  const loaded = env.state;
+  const failed = copyState(loaded);
+  curFrame(failed).regs[0] = constReg(0n);
+  env.state = failed;
+  try {
+    return { pc: leaveSubprog(env), state: failed };
+  } finally {
+    env.state = loaded;
+  }
 }
 
 function checkAtomic(env: Env, insn: Instruction, form: InsnForm): void {
@@ -277,8 +295,9 @@ function checkAtomic(env: Env, insn: Instruction, form: InsnForm): void {
     );
   }
   const fetch = (form.op & BPF_FETCH) !== 0;
-  const loaded = checkMemAccess(env, insn.dst, insn.off, form.size, false);
-  checkMemAccess(env, insn.dst, insn.off, form.size, true, { reg: scalarReg() });
+  // Atomics are always aligned (strict_alignment_once), whatever the program's flags.
+  const loaded = checkMemAccess(env, insn.dst, insn.off, form.size, false, undefined, false, true);
+  checkMemAccess(env, insn.dst, insn.off, form.size, true, { reg: scalarReg() }, false, true);
   if (fetch) {
     const target = cmpxchg ? 0 : insn.src;
     checkWritable(env, target);

@@ -4,6 +4,8 @@
  */
 
 import { InputError } from '../errors.js';
+import { checkAbnormalReturn, type SubprogBtf } from './abnormal-return.js';
+import { strictAlignmentOf } from './align.js';
 import { formatLlvm } from '../isa/disasm-llvm.js';
 import type { Instruction } from '../isa/instruction.js';
 import type { Env, MapInfo } from './env.js';
@@ -15,6 +17,7 @@ import { PROG_TYPES, type ProgTypeName, progTypeFromSection } from './prog-types
 import { exactHash, mayBeExactlyEqual, statesEqual } from './prune.js';
 import { formatReg } from './reg.js';
 import { type BranchStep, copyState, curFrame, initialState, type VerifierState } from './state.js';
+import { checkMaxStackDepth } from './stack-depth.js';
 import { step } from './step.js';
 import { checkStructure, isCondJump, jumpTarget } from './structure.js';
 
@@ -35,6 +38,22 @@ export interface VerifyOptions {
   unprivileged?: boolean;
   /** 0: no log; 1: the instructions of each path with changed registers; 2: the full state at each. */
   logLevel?: 0 | 1 | 2;
+  /**
+   * Load-time prog_flags (BPF_PROG_LOAD's prog_flags): BPF_F_STRICT_ALIGNMENT (1) checks the alignment of every
+   * access, BPF_F_ANY_ALIGNMENT (2) turns that off again. Other bits do not change verification here.
+   */
+  progFlags?: number;
+  /**
+   * Whether BPF_PSEUDO_MAP_FD/VALUE immediates are indexes into `maps` (default, for assembled programs). Objects
+   * pass false: their map references are rewritten to BPF_PSEUDO_MAP_IDX(_VALUE), and a literal fd left in the
+   * code points to no map, as it would in the kernel.
+   */
+  mapFdsAreIndexes?: boolean;
+  /**
+   * BTF func info of the program's functions (objects built with -g). Without it, LD_ABS and tail calls in
+   * subprograms are refused, as the kernel refuses them in a program loaded without BTF.
+   */
+  funcInfo?: readonly SubprogBtf[];
   /** Source line of each slot (from BTF line info), shown in rejections. */
   btfLineInfo?: readonly { insn: number; line: string }[];
 }
@@ -115,12 +134,16 @@ export function verifyProgram(insns: readonly Instruction[], options: VerifyOpti
       );
     }
     const layout = checkStructure(insns, !priv);
+    checkAbnormalReturn(layout, options.funcInfo);
     env = {
       layout,
       prog,
       maps,
       priv,
+      strictAlignment: strictAlignmentOf(options.progFlags ?? 0),
+      mapFdsAreIndexes: options.mapFdsAreIndexes ?? true,
       idGen: 0,
+      subprogStackDepth: [],
       processed: 0,
       pc: 0,
       insn: layout.at[0]!,
@@ -129,6 +152,7 @@ export function verifyProgram(insns: readonly Instruction[], options: VerifyOpti
     };
     log.start(env);
     explore(env, log);
+    checkMaxStackDepth(env);
     return {
       verdict: 'accepted',
       insn: -1,
