@@ -1,6 +1,8 @@
 import type { AddressSpace } from '../vm/memory.js';
 import { ArrayMap } from './array.js';
 import { BloomFilterMap } from './bloom-filter.js';
+import { CpuMap } from './cpumap.js';
+import { DevMap } from './devmap.js';
 import { HashMap } from './hash.js';
 import { LpmTrieMap } from './lpm-trie.js';
 import { MapDefinitionError, type VmMap, type VmMapOptions } from './map.js';
@@ -9,6 +11,7 @@ import { QueueStackMap } from './queue-stack.js';
 import { RefMap } from './ref-array.js';
 import { RingBufMap } from './ringbuf.js';
 import { StackTraceMap } from './stack-trace.js';
+import { XskMap } from './xskmap.js';
 import { type MapDefinition, MapType, mapTypeName } from './types.js';
 
 /** Creates a userspace map of any supported type, checking the definition as BPF_MAP_CREATE does. */
@@ -39,6 +42,13 @@ export function createMap(def: MapDefinition, space: AddressSpace, options: VmMa
     case MapType.ARRAY_OF_MAPS:
     case MapType.HASH_OF_MAPS:
       return new RefMap(def, space, options);
+    case MapType.DEVMAP:
+    case MapType.DEVMAP_HASH:
+      return new DevMap(def, space, options);
+    case MapType.CPUMAP:
+      return new CpuMap(def, space, options);
+    case MapType.XSKMAP:
+      return new XskMap(def, space, options);
     default:
       throw new MapDefinitionError(def, `map type ${mapTypeName(def.type)} is not supported by the userspace VM`);
   }

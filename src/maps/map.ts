@@ -25,6 +25,11 @@ export class MapOpError extends Error {
 export interface VmMapOptions {
   /** Number of simulated CPUs (per-CPU maps keep one value per CPU). */
   cpus: number;
+  /**
+   * Whether a network device with this ifindex exists (what dev_get_by_index answers when a devmap entry is stored).
+   * Default: every positive ifindex names a device, so tests may use any without declaring interfaces.
+   */
+  netdevs?: (ifindex: number) => boolean;
 }
 
 let nextMapId = 1;

@@ -95,7 +95,7 @@ export class VmCollection implements Collection {
         map.update(new Uint8Array(4), value);
       }
     }
-    const helpers = runtimeHelpers(rt);
+    const helpers = runtimeHelpers(rt, { btf: spec.btf });
     const entriesOf = (code: Predecoded) => this.byCode.get(code)?.linked.functionEntries;
     const links: InterpreterLinks = {
       tailCallTarget: (mapAddress, index) => {

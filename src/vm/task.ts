@@ -12,6 +12,8 @@ export interface TaskInfo {
   gid: number;
   /** Command name, at most 15 bytes (TASK_COMM_LEN - 1). */
   comm: string;
+  /** Parent's tgid (task->real_parent->tgid); default 1 (init), 0 for init itself. */
+  ppid?: number;
 }
 
 /** TASK_COMM_LEN. */
@@ -28,5 +30,6 @@ export function taskFrom(partial: Partial<TaskInfo> = {}, base: Readonly<TaskInf
     uid: partial.uid ?? base.uid,
     gid: partial.gid ?? base.gid,
     comm: (partial.comm ?? base.comm).slice(0, TASK_COMM_LEN - 1),
+    ppid: partial.ppid ?? base.ppid,
   };
 }

@@ -234,9 +234,10 @@ onEachBackend((loadCollection) => {
             program('y', 'xdp', 'XDP', 'r1 = map:ports ll\nr2 = 9\nr3 = 2\ncall 51\nexit'),
             program('z', 'xdp', 'XDP', 'r1 = map:ports ll\nr2 = 1\nr3 = 2\ncall 51\nexit'),
           ],
-          [map('ports', MapType.ARRAY, 4, 4, 4)],
+          [map('ports', MapType.DEVMAP, 4, 4, 4)],
         ),
       );
+      c.map('ports').update(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(3, 0, 0, 0)); // key 1 -> ifindex 3
       assert.throws(() => c.program('x').run({ data: udpFrame() }), /invalid read/); // a map pointer is not memory
       assert.equal(c.program('y').run({ data: udpFrame() }).r0!, 2n); // key 9 absent: XDP_PASS from the flags
       const z = c.program('z').run({ data: udpFrame() });

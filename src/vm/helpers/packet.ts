@@ -1,5 +1,6 @@
 import { helperName } from '../../isa/helper-ids.js';
-import { u32Key } from '../../maps/array.js';
+import { BPF_F_BROADCAST, isRedirectMap } from '../../maps/redirect.js';
+import { mapTypeName } from '../../maps/types.js';
 import { VmFault } from '../fault.js';
 import type { HelperCall, HelperTable } from '../helper.js';
 import type { XdpFrame } from '../invocation.js';
@@ -26,6 +27,7 @@ const BPF_F_INGRESS = 1;
 const TC_ACT_SHOT = 2;
 const XDP_ABORTED = 0;
 const XDP_REDIRECT = 4;
+/** XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX: the fallback actions bpf_redirect_map's flags may carry. */
 const XDP_ACTION_MASK = 3;
 
 /** Packet helpers of skb and XDP programs: reading packet bytes, checksums, resizing XDP frames, redirects. */
@@ -100,13 +102,26 @@ export function definePacketHelpers(table: HelperTable, rt: VmRuntime): void {
     return verdict;
   });
 
+  // __bpf_xdp_redirect_map: flags beyond the map type's are XDP_ABORTED; a missing entry returns the fallback
+  // action in the flags' low bits (and forgets an earlier redirect) unless broadcasting; else XDP_REDIRECT
   table.define(REDIRECT_MAP, 'redirect_map', (call) => {
     const map = mapArg(rt, call, 1, REDIRECT_MAP);
+    if (!isRedirectMap(map)) {
+      throw new VmFault(
+        'helper',
+        call.pc,
+        `bpf_redirect_map: map '${map.name}' (${mapTypeName(map.def.type)}) is not a devmap, cpumap or xskmap`,
+      );
+    }
     const key = call.u32(2);
-    const flags = Number(call.u64(3) & 0xffffffffn);
-    if (flags & ~(XDP_ACTION_MASK | 0x18)) return XDP_ABORTED;
-    if (map.keySize !== 4 || map.lookupElem(u32Key(key), rt.cpu) === 0) return flags & XDP_ACTION_MASK;
-    rt.current.redirect = { kind: 'map', map: map.name, key, flags };
+    const flags = call.u64(3);
+    if (flags & ~BigInt(XDP_ACTION_MASK | map.redirectFlags)) return XDP_ABORTED;
+    const broadcast = (flags & BigInt(BPF_F_BROADCAST)) !== 0n;
+    if (!broadcast && !map.hasRedirectTarget(key)) {
+      rt.current.redirect = undefined;
+      return Number(flags) & XDP_ACTION_MASK;
+    }
+    rt.current.redirect = { kind: 'map', map: map.name, key, flags: Number(flags) };
     return XDP_REDIRECT;
   });
 }

@@ -1,0 +1,100 @@
+import type { AddressSpace } from '../vm/memory.js';
+import { readIndex, u32Key } from './array.js';
+import { MapDefinitionError, VmMap, type VmMapOptions } from './map.js';
+import type { RedirectMap } from './redirect.js';
+import { SlotTable } from './slot-table.js';
+import { BPF_EXIST, BPF_NOEXIST, Errno, type MapDefinition } from './types.js';
+
+/** BPF_F_NUMA_NODE: the only creation flag cpu_map_alloc takes. */
+const BPF_F_NUMA_NODE = 1 << 2;
+/** sizeof(struct bpf_cpumap_val): { u32 qsize; union { int fd; u32 id; } bpf_prog; }. */
+const CPUMAP_VAL_SIZE = 8;
+/** The kernel's sanity limit on a CPU's queue size. */
+const MAX_QSIZE = 16384;
+/** CONFIG_NR_CPUS of the distribution kernels (Debian, Ubuntu): max_entries above it is -E2BIG. */
+export const NR_CPUS = 256;
+
+/**
+ * BPF_MAP_TYPE_CPUMAP: CPUs that XDP programs redirect frames to, keyed by CPU number. A value is the queue size
+ * (value_size 4) or struct bpf_cpumap_val (8: the queue size and a program to run on the remote CPU). As in
+ * kernel/bpf/cpumap.c: qsize 0 empties the slot, qsize above 16384 is -EOVERFLOW, a CPU the machine (the VM's
+ * `cpus`) does not have is -ENODEV. The VM has no program fds: a value naming one (fd > 0) fails as the kernel's
+ * entry allocation does with a bad fd, -ENOMEM.
+ */
+export class CpuMap extends VmMap implements RedirectMap {
+  readonly redirectFlags = 0;
+  private readonly slots: SlotTable;
+
+  constructor(def: MapDefinition, space: AddressSpace, options: VmMapOptions) {
+    super(def, space, options);
+    if (def.maxEntries <= 0) throw new MapDefinitionError(def, 'max_entries must be positive');
+    if (def.keySize !== 4) throw new MapDefinitionError(def, `key size must be 4, not ${def.keySize}`);
+    if (def.valueSize !== 4 && def.valueSize !== CPUMAP_VAL_SIZE) {
+      throw new MapDefinitionError(
+        def,
+        `value size must be 4 (qsize) or 8 (struct bpf_cpumap_val), not ${def.valueSize}`,
+      );
+    }
+    if ((def.flags ?? 0) & ~BPF_F_NUMA_NODE) {
+      throw new MapDefinitionError(def, `flags 0x${(def.flags ?? 0).toString(16)} are not allowed`);
+    }
+    if (def.maxEntries > NR_CPUS) throw new MapDefinitionError(def, `max_entries must be at most NR_CPUS (${NR_CPUS})`);
+    this.slots = new SlotTable(space, def.name, CPUMAP_VAL_SIZE);
+  }
+
+  hasRedirectTarget(key: number): boolean {
+    return this.slots.has(key);
+  }
+
+  lookupElem(key: Uint8Array): number {
+    return this.slots.address(readIndex(key));
+  }
+
+  /** Programs cannot store CPUs (the verifier refuses bpf_map_update_elem on a cpumap). */
+  updateElem(): number {
+    return -Errno.EOPNOTSUPP;
+  }
+
+  deleteElem(key: Uint8Array): number {
+    const k = readIndex(key);
+    if (k >= this.maxEntries) return -Errno.EINVAL;
+    this.slots.remove(k);
+    return 0;
+  }
+
+  protected override userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {
+    const cpu = readIndex(key);
+    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    const qsize = view.getUint32(0, true);
+    const progFd = value.length >= CPUMAP_VAL_SIZE ? view.getInt32(4, true) : 0;
+    if (flags > BPF_EXIST) return -Errno.EINVAL;
+    if (cpu >= this.maxEntries) return -Errno.E2BIG;
+    if (flags === BPF_NOEXIST) return -Errno.EEXIST;
+    if (qsize > MAX_QSIZE) return -Errno.EOVERFLOW;
+    if (cpu >= this.cpus) return -Errno.ENODEV;
+    if (qsize === 0) {
+      this.slots.remove(cpu);
+      return 0;
+    }
+    if (progFd > 0) return -Errno.ENOMEM;
+    const entry = new Uint8Array(CPUMAP_VAL_SIZE);
+    new DataView(entry.buffer).setUint32(0, qsize, true);
+    this.slots.store(cpu, entry);
+    return 0;
+  }
+
+  nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
+    const index = key === undefined ? 0xffffffff : readIndex(key);
+    if (index >= this.maxEntries) return u32Key(0);
+    return index === this.maxEntries - 1 ? undefined : u32Key(index + 1);
+  }
+
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    this.checkKey(key);
+    return this.slots.read(readIndex(key), this.valueSize);
+  }
+
+  close(): void {
+    this.slots.clear();
+  }
+}
