@@ -31,6 +31,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   36: 'ENAMETOOLONG',
   38: 'ENOSYS',
   40: 'ELOOP',
+  75: 'EOVERFLOW',
   95: 'EOPNOTSUPP',
   524: 'ENOTSUPP',
 };

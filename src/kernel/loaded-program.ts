@@ -28,8 +28,9 @@ export class KernelLoadedProgram implements LoadedProgram {
   }
 
   run(options: TestRunOptions = {}): TestRunResult {
-    // SYSCALL programs run once and hand their context back in place (the kernel refuses ctx_out for them).
-    const syscall = this.spec.type === ProgType.SYSCALL;
+    // SYSCALL and raw tracepoint programs run once, with the context read in place: the kernel refuses ctx_out and
+    // repeat for them (bpf_prog_test_run_syscall / _raw_tp answer EINVAL).
+    const syscall = this.spec.type === ProgType.SYSCALL || this.spec.type === ProgType.RAW_TRACEPOINT;
     const result = progTestRun({
       progFd: this.fd,
       data: options.data,
