@@ -117,7 +117,7 @@ export async function benchVerifier(options: { live?: boolean } = {}): Promise<v
           kernelUs ?? '-',
           us,
           ratio,
-          result.verdict,
+          result.unsupported ? `${result.verdict} (not modelled)` : result.verdict,
         ]);
       }
     }

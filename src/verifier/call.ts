@@ -6,7 +6,7 @@ import { HELPER_NAMES } from '../isa/helper-ids.js';
 import type { Instruction } from '../isa/instruction.js';
 import { MapType } from '../maps/types.js';
 import { readReg } from './alu.js';
-import { type Env, mapName, reject } from './env.js';
+import { type Env, mapName, notModelled, reject } from './env.js';
 import { type ArgKind, HELPER_PROTOS, type HelperProto, MAP_ONLY_HELPERS, SOCKMAP_UPDATERS } from './helpers.js';
 import {
   BPF_MAX_VAR_OFF,
@@ -55,11 +55,10 @@ export function checkHelperCall(env: Env, insn: Instruction): void {
   }
   const proto = HELPER_PROTOS.get(id);
   if (!proto) {
-    reject(
+    notModelled(
       env,
       `helper ${helperLabel(id)} is not modelled by tsbpf`,
-      [],
-      "tsbpf does not know this helper's prototype yet",
+      "tsbpf does not know this helper's prototype yet; the kernel backend (tsbpf attach, or a load as root) decides",
     );
   }
   if (proto.progTypes && !proto.progTypes.includes(env.prog.name)) {

@@ -55,11 +55,29 @@ export function newId(env: Env): number {
  * than verifying a small program does).
  */
 export function reject(env: Env, message: string, regs: readonly number[] = [], suggestion?: string): never {
+  throwReject(env, message, regs, suggestion, false);
+}
+
+/**
+ * Stops at something tsbpf does not model (a helper without a prototype here, a BTF-id load): a rejection marked
+ * `unsupported`, so the program is not passed, yet not reported as one the kernel would refuse.
+ */
+export function notModelled(env: Env, message: string, suggestion: string): never {
+  throwReject(env, message, [], suggestion, true);
+}
+
+function throwReject(
+  env: Env,
+  message: string,
+  regs: readonly number[],
+  suggestion: string | undefined,
+  unsupported: boolean,
+): never {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   let error: VerifierReject;
   try {
-    error = new VerifierReject(message, env.pc, regs, suggestion);
+    error = new VerifierReject(message, env.pc, regs, suggestion, unsupported);
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -13,6 +13,8 @@ export class VerifierReject extends Error {
     readonly regs: readonly number[] = [],
     /** A plain-language fix. */
     readonly suggestion?: string,
+    /** The rule is one tsbpf does not model (a helper, a load kind): the kernel may well accept the program. */
+    readonly unsupported = false,
   ) {
     super(kernelMessage);
   }

@@ -157,6 +157,10 @@ const table: HelperProto[] = [
   // readable bytes, which root programs have anyway (uninitialised stack reads are allowed to them).
   { id: 88, name: 'map_pop_elem', args: ['map', 'map_value'], ret: 'int', mapTypes: [MapType.QUEUE, MapType.STACK] },
   { id: 89, name: 'map_peek_elem', args: ['map', 'map_value'], ret: 'int', mapTypes: QUEUE_LIKE },
+  // XDP multi-buffer access (Linux 5.18): the frame's whole length, and copies to/from it across fragments
+  { id: 188, name: 'xdp_get_buff_len', args: ['ctx'], ret: 'int', progTypes: ['xdp'] },
+  { id: 189, name: 'xdp_load_bytes', args: ['ctx', 'anything', 'uninit_mem', 'size'], ret: 'int', progTypes: ['xdp'] },
+  { id: 190, name: 'xdp_store_bytes', args: ['ctx', 'anything', 'mem', 'size'], ret: 'int', progTypes: ['xdp'] },
 ];
 
 export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map(table.map((h) => [h.id, h]));

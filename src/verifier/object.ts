@@ -53,8 +53,6 @@ export interface ObjectProgramVerdict extends VerifyResult {
   section: string;
   /** Wall-clock time of the verification itself (preparation and CO-RE excluded). */
   durationNs: number;
-  /** The program type is one tsbpf does not model (tracing, lsm, syscall...): the verdict says so. */
-  unsupported?: boolean;
 }
 
 /**

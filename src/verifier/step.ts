@@ -9,6 +9,7 @@ import {
   BPF_FETCH,
   BPF_JEQ,
   BPF_JNE,
+  BPF_PSEUDO_BTF_ID,
   BPF_PSEUDO_FUNC,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_IDX,
@@ -22,7 +23,7 @@ import { MapType } from '../maps/types.js';
 import { checkAlu, checkWritable, readReg, setReg } from './alu.js';
 import { branchTaken, markPtrOrNull, matchPktPointers, refineScalars, revOpcode, syncLinked } from './branch.js';
 import { checkHelperCall, enterSubprog, leaveSubprog } from './call.js';
-import { type Env, reject } from './env.js';
+import { type Env, notModelled, reject } from './env.js';
 import { checkCtxPointerOffset, checkMemAccess, leaks } from './mem.js';
 import { constReg, isPktAny, notInit, ptrReg, type Reg, regTypeName, scalarReg } from './reg.js';
 import { knownScalar, S64_MAX, S64_MIN, unknownScalar, zext32 } from './scalar.js';
@@ -181,6 +182,13 @@ function lddwReg(env: Env, insn: Instruction, pc: number): Reg {
       const target = pc + insn.imm + 1;
       return ptrReg('func', { subprog: env.layout.subprogs.indexOf(target) });
     }
+    case BPF_PSEUDO_BTF_ID:
+      // a __ksym: the loader resolves it against the running kernel (an address, or a typed kernel variable)
+      return notModelled(
+        env,
+        'kernel symbol loads (__ksym, BPF_PSEUDO_BTF_ID) are not modelled by tsbpf',
+        'the kernel backend resolves and verifies them (tsbpf attach, or a load as root)',
+      );
     default:
       reject(env, 'invalid bpf_ld_imm64 insn');
   }

@@ -66,6 +66,8 @@ export interface RegisterReport {
 
 export interface VerifyResult {
   verdict: 'accepted' | 'rejected';
+  /** Rejected at something tsbpf does not model (a program type, a helper, a BTF-id load): the kernel decides. */
+  unsupported?: boolean;
   /** Slot index of the offending instruction, or -1. */
   insn: number;
   /** llvm-objdump text of that instruction. */
@@ -336,6 +338,7 @@ function rejection(
     path: [...path],
     processedInsns: env?.processed ?? 0,
     log: log.finish(env?.processed ?? 0),
+    ...(error.unsupported ? { unsupported: true } : {}),
   };
 }
 

@@ -112,10 +112,7 @@ function verifyObjectFile(file: string, opts: ObjectRunOptions): void {
   if (opts.json) {
     const out = {
       verdict: rejected ? 'rejected' : 'accepted',
-      programs: results.map((r) => ({
-        ...programJson(r, r.section, r.name, r.durationNs),
-        ...(r.unsupported ? { unsupported: true } : {}),
-      })),
+      programs: results.map((r) => programJson(r, r.section, r.name, r.durationNs)),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
@@ -125,7 +122,7 @@ function verifyObjectFile(file: string, opts: ObjectRunOptions): void {
       process.stdout.write(
         r.verdict === 'accepted'
           ? `${what}: accepted (${r.processedInsns} instructions processed)\n`
-          : `${what}: rejected\n${r.message}\n`,
+          : `${what}: rejected${r.unsupported ? ' (not modelled by tsbpf; the kernel may accept it)' : ''}\n${r.message}\n`,
       );
     }
   }
@@ -168,6 +165,7 @@ function programJson(r: VerifyResult, section: string, name: string, durationNs:
     path: r.path,
     processed_insns: r.processedInsns,
     duration_ns: durationNs,
+    ...(r.unsupported ? { unsupported: true } : {}),
     ...(r.log ? { log: r.log } : {}),
   };
 }
