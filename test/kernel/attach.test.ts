@@ -79,8 +79,10 @@ describe('attaching programs in the kernel', { skip: skip ?? false }, () => {
       collection.program('on_generate').attach();
       collection.program('on_deliver').attach();
       const ring = collection.ringBuffer('events');
-      // The target handles SIGUSR1 (an unhandled fatal signal would be delivered as SIGKILL).
-      const target = spawn('/bin/sh', ['-c', 'trap "exit 0" USR1; while :; do sleep 0.02; done']);
+      // The target handles SIGUSR1 (an unhandled fatal signal would be delivered as SIGKILL) and waits in the
+      // shell's own `read` on a pipe nobody writes: no child processes, whose SIGCHLD would be generated for the
+      // target too and overwrite the sender the fixture recorded for it.
+      const target = spawn('/bin/sh', ['-c', 'trap "exit 0" USR1; read line'], { stdio: ['pipe', 'ignore', 'ignore'] });
       await new Promise((resolve) => setTimeout(resolve, 150));
       const sender = spawn('/bin/sh', ['-c', `kill -USR1 ${target.pid}`]);
       let event: { sender: number; target: number; sig: number; senderComm: string; targetComm: string } | undefined;
