@@ -1,8 +1,7 @@
 import type { AddressSpace } from '../vm/memory.js';
 import { readIndex, u32Key } from './array.js';
-import { MapDefinitionError, VmMap, type VmMapOptions } from './map.js';
-import type { RedirectMap } from './redirect.js';
-import { SlotTable } from './slot-table.js';
+import { MapDefinitionError, type VmMapOptions } from './map.js';
+import { SlotRedirectMap } from './slot-redirect-map.js';
 import { BPF_EXIST, BPF_NOEXIST, Errno, type MapDefinition } from './types.js';
 
 /** BPF_F_NUMA_NODE: the only creation flag cpu_map_alloc takes. */
@@ -21,14 +20,11 @@ export const NR_CPUS = 256;
  * `cpus`) does not have is -ENODEV. The VM has no program fds: a value naming one (fd > 0) fails as the kernel's
  * entry allocation does with a bad fd, -ENOMEM.
  */
-export class CpuMap extends VmMap implements RedirectMap {
+export class CpuMap extends SlotRedirectMap {
   readonly redirectFlags = 0;
-  private readonly slots: SlotTable;
 
   constructor(def: MapDefinition, space: AddressSpace, options: VmMapOptions) {
-    super(def, space, options);
-    if (def.maxEntries <= 0) throw new MapDefinitionError(def, 'max_entries must be positive');
-    if (def.keySize !== 4) throw new MapDefinitionError(def, `key size must be 4, not ${def.keySize}`);
+    super(def, space, options, CPUMAP_VAL_SIZE);
     if (def.valueSize !== 4 && def.valueSize !== CPUMAP_VAL_SIZE) {
       throw new MapDefinitionError(
         def,
@@ -39,27 +35,6 @@ export class CpuMap extends VmMap implements RedirectMap {
       throw new MapDefinitionError(def, `flags 0x${(def.flags ?? 0).toString(16)} are not allowed`);
     }
     if (def.maxEntries > NR_CPUS) throw new MapDefinitionError(def, `max_entries must be at most NR_CPUS (${NR_CPUS})`);
-    this.slots = new SlotTable(space, def.name, CPUMAP_VAL_SIZE);
-  }
-
-  hasRedirectTarget(key: number): boolean {
-    return this.slots.has(key);
-  }
-
-  lookupElem(key: Uint8Array): number {
-    return this.slots.address(readIndex(key));
-  }
-
-  /** Programs cannot store CPUs (the verifier refuses bpf_map_update_elem on a cpumap). */
-  updateElem(): number {
-    return -Errno.EOPNOTSUPP;
-  }
-
-  deleteElem(key: Uint8Array): number {
-    const k = readIndex(key);
-    if (k >= this.maxEntries) return -Errno.EINVAL;
-    this.slots.remove(k);
-    return 0;
   }
 
   protected override userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {

@@ -1,8 +1,8 @@
 import type { AddressSpace } from '../vm/memory.js';
 import { readIndex, u32Key } from './array.js';
-import { MapDefinitionError, VmMap, type VmMapOptions } from './map.js';
-import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, type RedirectMap } from './redirect.js';
-import { SlotTable } from './slot-table.js';
+import { MapDefinitionError, type VmMapOptions } from './map.js';
+import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS } from './redirect.js';
+import { SlotRedirectMap } from './slot-redirect-map.js';
 import { BPF_EXIST, BPF_NOEXIST, Errno, type MapDefinition, MapType } from './types.js';
 
 /** BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY: the creation flags dev_map_alloc_check lets through. */
@@ -18,10 +18,9 @@ const DEVMAP_VAL_SIZE = 8;
  * max_entries. A device must exist (`netdevs`), else -EINVAL. The VM has no program fds, so a value naming a
  * program (fd > 0) is refused with -EINVAL, as the kernel refuses an fd that is not an XDP devmap program.
  */
-export class DevMap extends VmMap implements RedirectMap {
+export class DevMap extends SlotRedirectMap {
   readonly hashed: boolean;
   readonly redirectFlags = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
-  private readonly slots: SlotTable;
   private readonly netdevs: (ifindex: number) => boolean;
   /** Insertion order of hash entries (dev_map_hash iterates buckets, newest first within one). */
   private readonly added = new Map<number, number>();
@@ -29,10 +28,8 @@ export class DevMap extends VmMap implements RedirectMap {
   private readonly buckets: number;
 
   constructor(def: MapDefinition, space: AddressSpace, options: VmMapOptions) {
-    super(def, space, options);
+    super(def, space, options, DEVMAP_VAL_SIZE);
     this.hashed = def.type === MapType.DEVMAP_HASH;
-    if (def.maxEntries <= 0) throw new MapDefinitionError(def, 'max_entries must be positive');
-    if (def.keySize !== 4) throw new MapDefinitionError(def, `key size must be 4, not ${def.keySize}`);
     if (def.valueSize !== 4 && def.valueSize !== DEVMAP_VAL_SIZE) {
       throw new MapDefinitionError(
         def,
@@ -43,33 +40,15 @@ export class DevMap extends VmMap implements RedirectMap {
       throw new MapDefinitionError(def, `flags 0x${(def.flags ?? 0).toString(16)} are not allowed`);
     }
     if (this.hashed && def.maxEntries > 2 ** 31) throw new MapDefinitionError(def, 'max_entries must be at most 2^31');
-    this.slots = new SlotTable(space, def.name, DEVMAP_VAL_SIZE);
     this.netdevs = options.netdevs ?? ((ifindex) => ifindex > 0);
     this.buckets = 2 ** Math.ceil(Math.log2(def.maxEntries));
   }
 
-  hasRedirectTarget(key: number): boolean {
-    return this.slots.has(key);
-  }
-
-  lookupElem(key: Uint8Array): number {
-    return this.slots.address(readIndex(key));
-  }
-
-  /** Programs cannot store devices (the verifier refuses bpf_map_update_elem on a devmap). */
-  updateElem(): number {
-    return -Errno.EOPNOTSUPP;
-  }
-
-  deleteElem(key: Uint8Array): number {
+  override deleteElem(key: Uint8Array): number {
+    if (!this.hashed) return super.deleteElem(key);
     const k = readIndex(key);
-    if (this.hashed) {
-      this.added.delete(k);
-      return this.slots.remove(k) ? 0 : -Errno.ENOENT;
-    }
-    if (k >= this.maxEntries) return -Errno.EINVAL;
-    this.slots.remove(k);
-    return 0;
+    this.added.delete(k);
+    return this.slots.remove(k) ? 0 : -Errno.ENOENT;
   }
 
   protected override userUpdate(key: Uint8Array, value: Uint8Array, flags: number): number {

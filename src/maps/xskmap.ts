@@ -1,8 +1,7 @@
 import type { AddressSpace } from '../vm/memory.js';
 import { readIndex, u32Key } from './array.js';
-import { MapDefinitionError, MapOpError, VmMap, type VmMapOptions } from './map.js';
-import type { RedirectMap } from './redirect.js';
-import { SlotTable } from './slot-table.js';
+import { MapDefinitionError, MapOpError, type VmMapOptions } from './map.js';
+import { SlotRedirectMap } from './slot-redirect-map.js';
 import { BPF_EXIST, Errno, type MapDefinition } from './types.js';
 
 /** BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY. */
@@ -17,38 +16,15 @@ const XDP_SOCK_SIZE = 4;
  * entries back (the kernel's lookup is -EOPNOTSUPP): keys() walks every index as get_next_key does, entries() is
  * empty.
  */
-export class XskMap extends VmMap implements RedirectMap {
+export class XskMap extends SlotRedirectMap {
   readonly redirectFlags = 0;
-  private readonly slots: SlotTable;
 
   constructor(def: MapDefinition, space: AddressSpace, options: VmMapOptions) {
-    super(def, space, options);
-    if (def.maxEntries <= 0) throw new MapDefinitionError(def, 'max_entries must be positive');
-    if (def.keySize !== 4) throw new MapDefinitionError(def, `key size must be 4, not ${def.keySize}`);
+    super(def, space, options, XDP_SOCK_SIZE);
     if (def.valueSize !== 4) throw new MapDefinitionError(def, `value size must be 4 (a socket), not ${def.valueSize}`);
     if ((def.flags ?? 0) & ~XSK_CREATE_FLAG_MASK) {
       throw new MapDefinitionError(def, `flags 0x${(def.flags ?? 0).toString(16)} are not allowed`);
     }
-    this.slots = new SlotTable(space, def.name, XDP_SOCK_SIZE);
-  }
-
-  hasRedirectTarget(key: number): boolean {
-    return this.slots.has(key);
-  }
-
-  lookupElem(key: Uint8Array): number {
-    return this.slots.address(readIndex(key));
-  }
-
-  updateElem(): number {
-    return -Errno.EOPNOTSUPP;
-  }
-
-  deleteElem(key: Uint8Array): number {
-    const k = readIndex(key);
-    if (k >= this.maxEntries) return -Errno.EINVAL;
-    this.slots.remove(k);
-    return 0;
   }
 
   protected override userUpdate(key: Uint8Array, _value: Uint8Array, flags: number): number {
