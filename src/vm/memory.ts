@@ -65,9 +65,12 @@ export class AddressSpace {
     this.top = this.dataStart + GUARD;
   }
 
-  /** Re-creates the byte views if the memory grew (its old ArrayBuffer is then detached). */
+  /**
+   * Re-creates the byte views if the memory grew. Growing detaches the old ArrayBuffer, so its views read length 0:
+   * testing that is cheap, while reading `memory.buffer` is a call into the engine on every helper call and run.
+   */
   refresh(): void {
-    if (this.u8.buffer !== this.memory.buffer) {
+    if (this.u8.length === 0) {
       this.u8 = new Uint8Array(this.memory.buffer);
       this.view = new DataView(this.memory.buffer);
     }
