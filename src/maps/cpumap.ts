@@ -1,5 +1,5 @@
 import type { AddressSpace } from '../vm/memory.js';
-import { readIndex, u32Key } from './array.js';
+import { readIndex } from './array.js';
 import { MapDefinitionError, type VmMapOptions } from './map.js';
 import { SlotRedirectMap } from './slot-redirect-map.js';
 import { BPF_EXIST, BPF_NOEXIST, Errno, type MapDefinition } from './types.js';
@@ -56,12 +56,6 @@ export class CpuMap extends SlotRedirectMap {
     new DataView(entry.buffer).setUint32(0, qsize, true);
     this.slots.store(cpu, entry);
     return 0;
-  }
-
-  nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
-    const index = key === undefined ? 0xffffffff : readIndex(key);
-    if (index >= this.maxEntries) return u32Key(0);
-    return index === this.maxEntries - 1 ? undefined : u32Key(index + 1);
   }
 
   lookup(key: Uint8Array): Uint8Array | undefined {

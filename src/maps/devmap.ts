@@ -80,12 +80,8 @@ export class DevMap extends SlotRedirectMap {
     return 0;
   }
 
-  nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
-    if (!this.hashed) {
-      const index = key === undefined ? 0xffffffff : readIndex(key);
-      if (index >= this.maxEntries) return u32Key(0);
-      return index === this.maxEntries - 1 ? undefined : u32Key(index + 1);
-    }
+  override nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
+    if (!this.hashed) return super.nextKey(key);
     const order = this.hashOrder();
     const at = key === undefined ? -1 : order.indexOf(readIndex(key));
     const next = order[at + 1];

@@ -1,5 +1,5 @@
 import type { AddressSpace } from '../vm/memory.js';
-import { readIndex, u32Key } from './array.js';
+import { readIndex } from './array.js';
 import { MapDefinitionError, MapOpError, type VmMapOptions } from './map.js';
 import { SlotRedirectMap } from './slot-redirect-map.js';
 import { BPF_EXIST, Errno, type MapDefinition } from './types.js';
@@ -36,12 +36,6 @@ export class XskMap extends SlotRedirectMap {
     if (!this.slots.has(k) && flags === BPF_EXIST) return -Errno.ENOENT;
     this.slots.store(k, new Uint8Array(XDP_SOCK_SIZE));
     return 0;
-  }
-
-  nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
-    const index = key === undefined ? 0xffffffff : readIndex(key);
-    if (index >= this.maxEntries) return u32Key(0);
-    return index === this.maxEntries - 1 ? undefined : u32Key(index + 1);
   }
 
   /** The kernel's xsk_map_lookup_elem_sys_only: user space cannot read sockets back. */
